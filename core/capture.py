@@ -1,0 +1,244 @@
+"""Capture: the named tensors of one forward pass, and `capture()` that records them.
+
+Names follow ARCHITECTURE.md: `{stack}.{layer}.{block}.{quantity}` with stack in
+encoder/decoder, block in self_attn/cross_attn and quantity in q, k, v, scores, mask, weights,
+vectors, output; plus `embed`, `pos_embed` (and `decoder.embed`, `decoder.pos_embed` for the
+decoder side of an encoder-decoder) and `{stack}.{layer}.resid_post`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from types import MappingProxyType
+from typing import Any
+
+import torch
+from torch import nn
+
+from core.hooks import hook_points
+
+QUANTITIES = ("q", "k", "v", "scores", "mask", "weights", "vectors", "output")
+_BLOCK_NAME = re.compile(r"^(encoder|decoder)\.(\d+)\.(self_attn|cross_attn)\.(\w+)$")
+
+
+class Capture(Mapping):
+    """A read-only mapping from capture names to detached CPU tensors, plus display tokens.
+
+    tokens:        display strings of the source sequence (input of the first stack)
+    target_tokens: display strings of the decoder side of an encoder-decoder (else None)
+    meta:          model name, arch, attention implementation, objective, truncation...
+    grads:         same names and shapes, gradients of meta['objective'] (empty unless
+                   captured with grads=True)
+    Missing names raise KeyError listing what is available: a quantity is never faked.
+    """
+
+    def __init__(self, tensors: Mapping[str, torch.Tensor], tokens: list[str],
+                 target_tokens: list[str] | None = None, meta: Mapping[str, Any] | None = None,
+                 grads: Mapping[str, torch.Tensor] | None = None) -> None:
+        self._tensors = dict(tensors)
+        self._grads = dict(grads or {})
+        self.tokens = list(tokens)
+        self.target_tokens = None if target_tokens is None else list(target_tokens)
+        self._meta = dict(meta or {})
+
+    # Mapping protocol
+    def __getitem__(self, name: str) -> torch.Tensor:
+        return _lookup(self._tensors, name, "captured")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tensors)
+
+    def __len__(self) -> int:
+        return len(self._tensors)
+
+    def __repr__(self) -> str:
+        return (f"Capture({self._meta.get('model', '?')!r}, {len(self.tokens)} tokens, "
+                f"{len(self)} tensors, grads={bool(self._grads)})")
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        return MappingProxyType(self._meta)
+
+    @property
+    def grads(self) -> Mapping[str, torch.Tensor]:
+        return _Grads(self._grads)
+
+    # helpers for figures
+    def blocks(self, stack: str | None = None, block: str | None = None) -> list[tuple[str, int, str]]:
+        """The (stack, layer, block) triples present, in layer order."""
+        found = set()
+        for name in self._tensors:
+            m = _BLOCK_NAME.match(name)
+            if m and (stack in (None, m[1])) and (block in (None, m[3])):
+                found.add((m[1], int(m[2]), m[3]))
+        return sorted(found, key=lambda t: (t[0] != "encoder", t[1], t[2]))
+
+    def n_layers(self, stack: str = "encoder", block: str = "self_attn") -> int:
+        return len(self.blocks(stack, block))
+
+    def stacked(self, quantity: str, stack: str = "encoder", block: str = "self_attn",
+                batch: int = 0) -> torch.Tensor:
+        """One quantity for every layer of a stack: [layers, heads, q_pos, ...] for one batch row."""
+        layers = [layer for _, layer, _ in self.blocks(stack, block)]
+        if not layers:
+            raise KeyError(f"no {stack}.*.{block} tensors captured; blocks present: {self.blocks()}")
+        return torch.stack([self[f"{stack}.{i}.{block}.{quantity}"][batch] for i in layers])
+
+    @property
+    def nbytes(self) -> int:
+        return sum(t.numel() * t.element_size() for t in self._tensors.values())
+
+
+class _Grads(Mapping):
+    def __init__(self, grads: dict[str, torch.Tensor]) -> None:
+        self._grads = grads
+
+    def __getitem__(self, name: str) -> torch.Tensor:
+        if not self._grads:
+            raise KeyError(f"{name!r}: no gradients were captured; call capture(..., grads=True)")
+        return _lookup(self._grads, name, "with a gradient")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._grads)
+
+    def __len__(self) -> int:
+        return len(self._grads)
+
+
+def _lookup(store: dict[str, torch.Tensor], name: str, what: str) -> torch.Tensor:
+    try:
+        return store[name]
+    except KeyError:
+        shown = ", ".join(sorted(store)[:40]) + (" ..." if len(store) > 40 else "")
+        raise KeyError(f"{name!r} is not {what}; available ({len(store)}): {shown}") from None
+
+
+# --------------------------------------------------------------------------- recording
+
+NameFilter = Iterable[str] | Callable[[str], bool] | None
+
+
+def name_filter(names: NameFilter, available: Iterable[str]) -> Callable[[str], bool]:
+    """Turn `names` (None = all; exact names or glob patterns like '*.weights'; or a predicate)
+    into a predicate. A pattern that matches none of `available` raises KeyError."""
+    if names is None:
+        return lambda n: True
+    if callable(names):
+        return names
+    if isinstance(names, str):
+        names = [names]
+    patterns, available = list(names), list(available)
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(a, pattern) for a in available):
+            raise KeyError(f"{pattern!r} matches no capture name; available: "
+                           f"{', '.join(available[:40])}{' ...' if len(available) > 40 else ''}")
+    return lambda n: any(fnmatch.fnmatchcase(n, p) for p in patterns)
+
+
+class Recorder:
+    """Collects named tensors during one forward pass, and their gradients after it.
+
+    `record(name, x)` stores x detached and returns the tensor the forward pass should go on
+    with: x itself, or (when gradients are wanted of a tensor that does not require grad, such
+    as a fixed positional encoding) a leaf copy that does.
+    """
+
+    def __init__(self, keep: Callable[[str], bool], grads: bool) -> None:
+        self.keep, self.want_grads = keep, grads
+        self.tensors: dict[str, torch.Tensor] = {}
+        self._live: dict[str, torch.Tensor] = {}
+
+    def record(self, name: str, x: torch.Tensor) -> torch.Tensor:
+        if not self.keep(name):
+            return x
+        self.tensors[name] = x.detach().cpu()
+        if self.want_grads and x.is_floating_point():
+            if not x.requires_grad:
+                x = x.detach().requires_grad_(True)
+            self._live[name] = x
+        return x
+
+    def gradients(self, objective: torch.Tensor) -> dict[str, torch.Tensor]:
+        """d objective / d every recorded float tensor (zeros where it does not reach)."""
+        names = list(self._live)
+        grads = torch.autograd.grad(objective, [self._live[n] for n in names], allow_unused=True)
+        return {n: (torch.zeros_like(self._live[n]) if g is None else g).detach().cpu()
+                for n, g in zip(names, grads)}
+
+
+@contextmanager
+def recording(model: nn.Module, recorder: Recorder):
+    """Forward hooks on every HookPoint of `model` that feed `recorder`; always removed."""
+    handles = []
+    try:
+        for name, point in hook_points(model).items():
+            if recorder.keep(name):
+                handles.append(point.register_forward_hook(
+                    lambda _m, _inp, out, name=name: recorder.record(name, out)))
+        yield recorder
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+# --------------------------------------------------------------------------- objective
+
+OBJECTIVES = {
+    "decoder": "mean next-token cross-entropy over the input",
+    "encoder": "mean cross-entropy of re-predicting each input token through the tied head",
+    "encoder-decoder": "mean next-token cross-entropy over the target",
+}
+
+
+def default_objective(arch: str, logits: torch.Tensor, input_ids: torch.Tensor,
+                      target_ids: torch.Tensor | None) -> torch.Tensor:
+    """The scalar whose gradients `capture(..., grads=True)` records (see OBJECTIVES)."""
+    if arch == "encoder":
+        return nn.functional.cross_entropy(logits.flatten(0, 1), input_ids.flatten())
+    ids = input_ids if arch == "decoder" else target_ids
+    if ids.shape[1] < 2:
+        raise ValueError("the next-token objective needs at least 2 tokens for gradients")
+    return nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), ids[:, 1:].flatten())
+
+
+def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
+            names: NameFilter = None, *, attention_mask: torch.Tensor | None = None,
+            token_type_ids: torch.Tensor | None = None, tokens: list[str] | None = None,
+            target_tokens: list[str] | None = None, meta: Mapping[str, Any] | None = None) -> Capture:
+    """Run `model` (a core.Transformer) once and return the named tensors it computed.
+
+    input_ids [pos] or [batch, pos]; target_ids the decoder input of an encoder-decoder;
+    names: None for everything, or exact names / glob patterns ('*.weights') / a predicate;
+    grads=True also fills Capture.grads with d objective / d tensor (objective in meta).
+    The model runs in eval mode (no dropout); its training flag and hooks are restored after.
+    """
+    input_ids = model.check_ids(input_ids)
+    if target_ids is not None:
+        target_ids = model.check_ids(target_ids, "target_ids")
+    keep = name_filter(names, hook_points(model))
+    recorder = Recorder(keep, grads)
+    was_training = model.training
+    model.eval()
+    try:
+        with recording(model, recorder), torch.set_grad_enabled(grads):
+            out = model(input_ids, target_ids, attention_mask=attention_mask,
+                        token_type_ids=token_type_ids)
+            gradients = {}
+            if grads:
+                loss = default_objective(model.cfg.arch, out.logits, input_ids, target_ids)
+                gradients = recorder.gradients(loss)
+    finally:
+        model.train(was_training)
+    arch = model.cfg.arch
+    info = {"model": type(model).__name__, "arch": arch, "attn_implementation": "core.attention",
+            "positional": model.cfg.positional, "n_layers": model.cfg.n_layers,
+            "n_heads": model.cfg.n_heads, "objective": OBJECTIVES[arch] if grads else None}
+    info.update(meta or {})
+    if tokens is None:
+        tokens = [str(int(i)) for i in input_ids[0]]
+    if target_tokens is None and target_ids is not None:
+        target_tokens = [str(int(i)) for i in target_ids[0]]
+    return Capture(recorder.tensors, tokens, target_tokens, info, gradients)
