@@ -34,6 +34,7 @@ class TransformerConfig:
     embed_norm: bool = False  # LayerNorm right after the summed embeddings (BERT)
     scale_embeddings: bool = True  # multiply token embeddings by sqrt(d_model), as the paper
     tie_embeddings: bool = True  # output head shares the token embedding matrix
+    head: bool = True  # False: no output head, logits are None (a bare encoder such as MiniLM)
 
     def __post_init__(self) -> None:
         from core.positional import KINDS  # local: positional imports nothing from here

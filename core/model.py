@@ -148,10 +148,11 @@ class Stack(nn.Module):
 
 
 class TransformerOutput(NamedTuple):
-    """logits [batch, pos, vocab] (decoder side for encoder-decoder); hidden [batch, pos, d_model]
-    the last stack's output; memory the encoder output (encoder-decoder only)."""
+    """logits [batch, pos, vocab] (decoder side for encoder-decoder; None when cfg.head is False);
+    hidden [batch, pos, d_model] the last stack's output; memory the encoder output
+    (encoder-decoder only)."""
 
-    logits: torch.Tensor
+    logits: torch.Tensor | None
     hidden: torch.Tensor
     memory: torch.Tensor | None = None
 
@@ -177,8 +178,8 @@ class Transformer(nn.Module):
         if cfg.arch == "encoder-decoder":
             self.target_embed = Embeddings(cfg, self.token, prefix="decoder.")
             self.decoder = Stack(cfg, "decoder", cross=True)
-        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
-        if cfg.tie_embeddings:
+        self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False) if cfg.head else None
+        if cfg.head and cfg.tie_embeddings:
             self.head.weight = self.token.weight
 
     # ------------------------------------------------------------------ checks
@@ -227,11 +228,11 @@ class Transformer(nn.Module):
             t = input_ids.shape[1]
             mask = causal_mask(t)[None, None] if pad is None else causal_mask(t)[None, None] & pad
             h = self.decoder(x, mask, self._bias(t, True, dtype))
-            return TransformerOutput(self.head(h), h)
+            return TransformerOutput(self._logits(h), h)
         src_mask = pad if pad is not None else torch.ones(1, 1, 1, input_ids.shape[1], dtype=torch.bool)
         memory = self.encoder(x, src_mask, self._bias(input_ids.shape[1], False, dtype))
         if self.cfg.arch == "encoder":
-            return TransformerOutput(self.head(memory), memory)
+            return TransformerOutput(self._logits(memory), memory)
         if target_ids is None:
             raise ValueError("an encoder-decoder model needs target_ids (the decoder input)")
         target_ids = self.check_ids(target_ids, "target_ids")
@@ -241,7 +242,10 @@ class Transformer(nn.Module):
             tgt_mask = tgt_mask & self._padding(target_attention_mask)
         y = self.target_embed(target_ids)
         h = self.decoder(y, tgt_mask, self._bias(t, True, dtype), memory=memory, memory_mask=src_mask)
-        return TransformerOutput(self.head(h), h, memory)
+        return TransformerOutput(self._logits(h), h, memory)
+
+    def _logits(self, h: torch.Tensor) -> torch.Tensor | None:
+        return self.head(h) if self.head is not None else None
 
     @property
     def n_parameters(self) -> int:

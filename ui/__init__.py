@@ -1,0 +1,1 @@
+"""The only Streamlit-aware glue: the shared page frame, cached model/capture access, export."""

@@ -1,0 +1,156 @@
+"""The shared page frame: sidebar (model, sentences, presentation mode), cached capture, figures.
+
+Every page calls `frame(title)` first, so a page works the same when Streamlit runs it alone
+(a bookmark on a fresh server, AppTest) as inside `app.py`'s navigation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.capture import Capture
+from ui import cache, state
+from viz.theme import presentation
+
+DEFAULT_SENTENCE = "The dog ate the cat because it was hungry"
+CUSTOM = "other: hub id or local folder…"
+DEFAULT_MODEL = "minilm"
+
+
+def model_names() -> dict[str, str]:
+    """Model picker entries: name -> one-line description."""
+    from core.models import AVAILABLE
+
+    return dict(AVAILABLE)
+
+
+@dataclass
+class Frame:
+    """What the sidebar says, and cached access to the model's capture of it."""
+
+    title: str
+    model_name: str
+    sentence: str
+    sentence_b: str
+    presentation: bool
+
+    def model(self):
+        """The loaded model, or None. When the chosen model cannot be loaded, an error box says
+        why and the page goes on with the last model that worked."""
+        model = _load(self.model_name)
+        fallback = st.session_state.get("_last_good_model", DEFAULT_MODEL)
+        if model is None and fallback != self.model_name:
+            st.info(f"Showing **{fallback}**, the last model that loaded.")
+            self.model_name = fallback
+            model = _load(fallback)
+        return model
+
+    def capture(self, text: str | None = None, *, pair: str | None = None,
+                target: str | None = None, grads: bool = False) -> Capture | None:
+        """The capture of `text` (default: the sidebar sentence), or None after a friendly message."""
+        text = self.sentence if text is None else text
+        if not text or not text.strip():
+            st.info("Type a sentence in the sidebar to see its attention.", icon="✍️")
+            return None
+        if self.model() is None:
+            return None
+        try:
+            t = time.perf_counter()
+            cap = cache.get_capture(self.model_name, text, pair, target, grads)
+            st.session_state["_last_capture_ms"] = (time.perf_counter() - t) * 1000
+        except (ValueError, LookupError) as exc:
+            st.error(f"Could not run **{self.model_name}** on this text: {exc}")
+            return None
+        if cap.meta.get("truncated"):
+            kept = cap.meta["n_tokens_kept"]
+            st.warning(f"The text has {cap.meta['n_tokens_original']} tokens; this model reads at most "
+                       f"{kept}, so only the first {kept} are shown.")
+        return cap
+
+
+def _load(name: str):
+    try:
+        bar = None
+
+        def progress(fraction: float, message: str) -> None:
+            nonlocal bar
+            bar = bar or st.progress(0.0, text=message)
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        with st.spinner(f"Loading {name}…"):
+            model = cache.get_model(name, progress)
+        st.session_state["_last_good_model"] = name
+        return model
+    except Exception as exc:  # any loader failure becomes a message; the app keeps working
+        st.error(f"Could not load model **{name}**: {exc}")
+        return None
+
+
+def frame(title: str, *, icon: str | None = None) -> Frame:
+    """Draw the shared sidebar and the page title; return the user's choices."""
+    sb = st.sidebar
+    sb.markdown("### 🔍 Attention Lab")
+    names = model_names()
+    last_good = st.session_state.get("_last_good_model", DEFAULT_MODEL)  # fallback for empty input
+    choice = state.selectbox("Model", [*names, CUSTOM], "model", default=DEFAULT_MODEL, container=sb,
+                             format_func=lambda n: n if n == CUSTOM else f"{n} · {names[n]}")
+    model_name = choice
+    if choice == CUSTOM:
+        custom = state.text("Hugging Face hub id or local folder", "model_path", "", container=sb,
+                            placeholder="gpt2, bert-base-uncased, /path/to/model")
+        model_name = custom.strip() or last_good
+    sentence = state.text("Sentence", "s", DEFAULT_SENTENCE, container=sb, area=True, height=90,
+                          max_chars=20000)
+    sentence_b = state.text("Second sentence (Compare)", "s2", "", container=sb,
+                            placeholder="The cat ate the dog")
+    present = state.toggle("Presentation mode (projector)", "present", False, container=sb,
+                           help="Large fonts and high contrast for a lecture hall.")
+    if present:
+        st.markdown("<style>html, body, [class*='st-'] {font-size: 1.15rem;}</style>",
+                    unsafe_allow_html=True)
+    st.title(f"{icon} {title}" if icon else title)
+    state.publish()
+    return Frame(title, model_name, sentence, sentence_b, present)
+
+
+def show_figure(fig: go.Figure, key: str, *, capture: Capture | None = None,
+                on_select: str = "ignore", selection_mode=("points",), export: bool = True):
+    """Draw `fig` (in the projector theme when presentation mode is on) with export buttons.
+
+    Returns the chart's selection state when `on_select="rerun"`."""
+    if state.value("present", False):
+        fig = presentation(fig)
+    result = st.plotly_chart(fig, key=key, on_select=on_select, selection_mode=selection_mode,
+                             config={"displaylogo": False,
+                                     "toImageButtonOptions": {"format": "png", "scale": 2}})
+    if export:
+        export_buttons(fig, key, capture)
+    return result
+
+
+def export_buttons(fig: go.Figure, key: str, capture: Capture | None = None) -> None:
+    """PNG, SVG, offline HTML and (with a capture) tensors; files are made only when clicked."""
+    from viz import export
+
+    cols = st.columns([1, 1, 1, 1, 6])
+    cols[0].download_button("PNG", lambda: _image(fig, "png"), f"{key}.png", "image/png",
+                            key=f"{key}__png", on_click="ignore", icon=":material/download:")
+    cols[1].download_button("SVG", lambda: _image(fig, "svg"), f"{key}.svg", "image/svg+xml",
+                            key=f"{key}__svg", on_click="ignore")
+    cols[2].download_button("HTML", lambda: export.to_html(fig), f"{key}.html", "text/html",
+                            key=f"{key}__html", on_click="ignore",
+                            help="Standalone page with plotly.js embedded: opens offline.")
+    if capture is not None:
+        cols[3].download_button("Tensors", lambda: export.capture_to_npz(capture), f"{key}-tensors.zip",
+                                "application/zip", key=f"{key}__npz", on_click="ignore",
+                                help="tensors.npz (every captured tensor) + tokens.json")
+
+
+def _image(fig: go.Figure, fmt: str) -> bytes:
+    from viz import export
+
+    return export.to_image(fig, fmt)

@@ -1,0 +1,78 @@
+"""Colours, fonts, labels and the presentation (projector) theme shared by every figure."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+# Colour-blind-safe scales: sequential for weights (0..1), diverging centred at 0 for signed values.
+SEQUENTIAL = "Viridis"
+DIVERGING = "RdBu_r"  # red = positive, blue = negative; use with zmid=0
+CATEGORICAL = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+               "#000000", "#999999", "#882255", "#44AA99", "#117733"]  # Okabe-Ito + Tol
+FONT = "Inter, 'Source Sans Pro', 'Helvetica Neue', Arial, sans-serif"
+
+
+def head_label(layer: int, head: int) -> str:
+    """'L{layer}H{head}', 0-based like the capture names."""
+    return f"L{layer}H{head}"
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    """The default look: white background, readable font, tight margins."""
+    fig.update_layout(
+        template="plotly_white", font=dict(family=FONT, size=13),
+        title=dict(text=title, x=0.0, xanchor="left") if title else None,
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        hoverlabel=dict(font_size=13),
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def presentation(fig: go.Figure) -> go.Figure:
+    """Projector theme: large fonts, thick lines, high contrast. Returns a new figure."""
+    out = go.Figure(fig)
+    size = 22
+    out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 6,
+                      legend_font_size=size - 2, hoverlabel_font_size=size - 2,
+                      paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+    out.update_xaxes(tickfont_size=size - 4, title_font_size=size, linecolor="#000000",
+                     gridcolor="#d0d0d0")
+    out.update_yaxes(tickfont_size=size - 4, title_font_size=size, linecolor="#000000",
+                     gridcolor="#d0d0d0")
+    out.update_annotations(font_size=size - 2)
+    for trace in out.data:
+        if trace.type == "scatter" and trace.line is not None:
+            trace.line.width = max(trace.line.width or 2, 4)
+    if out.layout.height:
+        out.update_layout(height=int(out.layout.height * 1.25))
+    return out
+
+
+MASKED = "#c8c8c8"  # cells where attention is not allowed (causal or padding mask)
+MAX_TICKS = 48  # more tick labels than this overlap; the rest stay in the hover
+
+
+def token_label(token: str) -> str:
+    """A token as literal text for Plotly labels: '<', '>' and '&' are escaped because Plotly
+    renders HTML tags in tick labels and hover text ('<b>hi</b>' must show as typed)."""
+    return str(token).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def token_axis(tokens: list[str], vertical: bool = False, max_ticks: int = MAX_TICKS) -> dict:
+    """Axis settings that label positions 0..n-1 with their tokens.
+
+    A numeric axis with tickvals/ticktext, not a categorical one: repeated tokens ('the' twice)
+    would merge on a categorical axis. Long sequences label every k-th position.
+    vertical=True (query tokens) reads top to bottom: autorange="reversed"."""
+    n = len(tokens)
+    step = max(1, -(-n // max_ticks))
+    vals = list(range(0, n, step))
+    axis = dict(tickmode="array", tickvals=vals, ticktext=[token_label(tokens[i]) for i in vals],
+                showgrid=False, zeroline=False)
+    if vertical:
+        axis["autorange"] = "reversed"
+    else:
+        axis["range"] = [-0.5, n - 0.5]
+    return axis
