@@ -4,8 +4,9 @@ from core.attention import AttentionResult, MultiHeadAttention, attention, causa
 from core.capture import Capture, capture
 from core.config import PRESETS, TransformerConfig
 from core.model import Transformer
+from core.models import AVAILABLE, Model, load_model
 
 __all__ = [
-    "AttentionResult", "Capture", "MultiHeadAttention", "PRESETS", "Transformer",
-    "TransformerConfig", "attention", "capture", "causal_mask", "masked_softmax",
+    "AVAILABLE", "AttentionResult", "Capture", "Model", "MultiHeadAttention", "PRESETS", "Transformer",
+    "TransformerConfig", "attention", "capture", "causal_mask", "load_model", "masked_softmax",
 ]

@@ -91,9 +91,11 @@ def _load(name: str):
 
 
 def frame(title: str, *, icon: str | None = None) -> Frame:
-    """Draw the shared sidebar and the page title; return the user's choices."""
+    """Draw the shared sidebar and the page title; return the user's choices.
+
+    icon: a Material icon such as ":material/grid_view:" (emoji are not drawn)."""
     sb = st.sidebar
-    sb.markdown("### 🔍 Attention Lab")
+    sb.markdown("**Your model and sentence**")
     names = model_names()
     last_good = st.session_state.get("_last_good_model", DEFAULT_MODEL)  # fallback for empty input
     choice = state.selectbox("Model", [*names, CUSTOM], "model", default=DEFAULT_MODEL, container=sb,
@@ -112,7 +114,8 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
     if present:
         st.markdown("<style>html, body, [class*='st-'] {font-size: 1.15rem;}</style>",
                     unsafe_allow_html=True)
-    st.title(f"{icon} {title}" if icon else title)
+    # Only Material icons: emoji need a colour-emoji font that projectors' and CI's Chromium lack.
+    st.title(f"{icon} {title}" if icon and icon.startswith(":material/") else title)
     state.publish()
     return Frame(title, model_name, sentence, sentence_b, present)
 

@@ -1,0 +1,102 @@
+"""Display strings for tokenizer pieces, and which pieces form each word.
+
+One cleanup for every tokenizer family:
+- WordPiece (BERT): a continuation piece starts with '##'            '##ing' -> 'ing'
+- byte-level BPE (GPT-2, Llama 3, SmolLM2): 'Ġ' marks a leading space,   'Ġdog' -> 'dog'
+  'Ċ' a newline; other bytes are mapped to printable characters and are decoded back here
+- SentencePiece (T5, Marian, Llama 2): '▁' marks a leading space         '▁dog' -> 'dog'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+SPACE_MARKERS = ("Ġ", "▁")
+NEWLINE, TAB = "↵", "⇥"  # visible stand-ins, so a newline token is not an empty label
+BLANK = "␣"  # a piece that is only whitespace
+
+
+@lru_cache(maxsize=1)
+def _byte_decoder() -> dict[str, int]:
+    """GPT-2's byte-to-printable-character table, inverted (character -> byte)."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
+        + list(range(ord("®"), ord("ÿ") + 1))
+    chars, n = list(printable), 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(printable, chars)}
+
+
+def clean_token(token: str, byte_level: bool = False) -> str:
+    """A tokenizer piece as a short display string.
+
+    `byte_level=True` (GPT-2 style tokenizers) decodes the piece's byte characters back to
+    text; a piece that holds only part of a multi-byte character (one byte of an emoji) shows
+    the replacement character '�'. Whitespace-only pieces become '␣', newlines '↵', tabs '⇥'.
+    """
+    if not isinstance(token, str):
+        token = str(token)
+    if byte_level:
+        table = _byte_decoder()
+        if token and all(ch in table for ch in token):
+            token = bytes(table[ch] for ch in token).decode("utf-8", errors="replace")
+    elif token.startswith("##") and len(token) > 2:
+        token = token[2:]
+    for marker in SPACE_MARKERS:
+        token = token.replace(marker, " ")
+    if token.endswith("</w>"):  # original GPT / CLIP end-of-word marker
+        token = token[: -len("</w>")]
+    token = token.replace("\r\n", NEWLINE).replace("\n", NEWLINE).replace("\r", NEWLINE)
+    token = token.replace("Ċ", NEWLINE).replace("\t", TAB).replace("ĉ", TAB)
+    stripped = token.strip()
+    return stripped if stripped else (BLANK if token else token)
+
+
+def starts_word(token: str, marked: bool) -> bool:
+    """True when a raw piece begins a new word (used when a tokenizer gives no word ids).
+
+    marked: the tokenizer marks word starts ('Ġ', '▁'); otherwise it marks continuations ('##').
+    """
+    if token.startswith("##"):
+        return False
+    if not marked:
+        return True
+    return token[:1] in SPACE_MARKERS or token[:1] in (" ", "Ċ", "\n") or not token[:1].isalnum()
+
+
+def group_words(raw_tokens: Sequence[str], word_ids: Sequence[int | None] | None = None,
+                sequence_ids: Sequence[int | None] | None = None) -> list[list[int]]:
+    """Token indices per word, in order; every token is in exactly one group.
+
+    word_ids / sequence_ids: the fast tokenizer's per-token word and sentence index (None for
+    special tokens, which become one-token groups). Without them, words are found from the
+    pieces' markers ('##' continues a word; 'Ġ' / '▁' starts one).
+    """
+    groups: list[list[int]] = []
+    marked = any(t[:1] in SPACE_MARKERS for t in raw_tokens)
+    previous: tuple | None = None
+    for i, token in enumerate(raw_tokens):
+        if word_ids is not None:
+            wid = word_ids[i]
+            sid = sequence_ids[i] if sequence_ids is not None else 0
+            key = None if wid is None else (sid, wid)
+            if key is not None and key == previous:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+            previous = key
+        else:
+            if groups and not starts_word(token, marked):
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+    return groups
+
+
+def word_labels(tokens: Sequence[str], groups: Sequence[Sequence[int]]) -> list[str]:
+    """Display text of each word: its cleaned pieces joined."""
+    return ["".join(tokens[i] for i in group) for group in groups]

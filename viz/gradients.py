@@ -1,0 +1,147 @@
+"""Gradient-flow figures: gradient norm against distance (RNN / LSTM / GRU / Transformer), per-layer
+gradient norms per component during training, and the loss gradient on the attention weights.
+Arrays in, plotly Figures out; nothing here runs a model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from viz.theme import CATEGORICAL, DIVERGING, SEQUENTIAL, base_layout, head_label, token_axis
+
+KIND_LABELS = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "Transformer (attention)"}
+KIND_COLOURS = {"rnn": CATEGORICAL[5], "lstm": CATEGORICAL[0], "gru": CATEGORICAL[2],
+                "transformer": CATEGORICAL[1]}
+FLOOR = 1e-300  # zeros cannot be drawn on a log axis
+
+
+def gradient_distance_figure(curves: Mapping[str, np.ndarray],
+                             references: Mapping[str, np.ndarray] | None = None,
+                             title: str | None = None) -> go.Figure:
+    """Gradient norm against distance on a log y axis.
+
+    curves: kind ('rnn', 'lstm', 'gru', 'transformer' or any label) -> [T], entry d =
+    ||d output_last / d input_{last-d}||. references: label -> [T] drawn dashed (the λ^d line,
+    Pascanu's bound, the LSTM forget-gate product). On a log axis an exponential is a straight
+    line of slope log λ.
+    """
+    fig = go.Figure()
+    shown = np.concatenate([np.asarray(y, dtype=float).ravel() for y in curves.values()] or [np.ones(1)])
+    shown = shown[shown > 0]
+    for kind, y in curves.items():
+        y = np.maximum(np.asarray(y, dtype=float), FLOOR)
+        label = KIND_LABELS.get(kind, kind)
+        fig.add_trace(go.Scatter(
+            x=np.arange(len(y)), y=y, mode="lines", name=label,
+            line=dict(color=KIND_COLOURS.get(kind), width=3),
+            hovertemplate="distance %{x}: ‖∂y/∂u‖ = %{y:.3g}<extra>" + label + "</extra>"))
+    dashes = ["dash", "dot", "dashdot", "longdash"]
+    for i, (label, y) in enumerate((references or {}).items()):
+        y = np.maximum(np.asarray(y, dtype=float), FLOOR)
+        fig.add_trace(go.Scatter(x=np.arange(len(y)), y=y, mode="lines", name=label,
+                                 line=dict(color="#555", dash=dashes[i % len(dashes)], width=2)))
+    fig.update_xaxes(title_text="distance d (steps back from the last output)")
+    # the y range follows the measured curves: a reference line that shoots off (a loose bound)
+    # must not squash them
+    y_range = None if len(shown) == 0 else [np.log10(shown.min()) - 1, np.log10(shown.max()) + 1]
+    fig.update_yaxes(type="log", exponentformat="power", range=y_range,
+                     title_text="gradient norm ‖∂ output(T) / ∂ input(T−d)‖")
+    fig.update_layout(legend=dict(orientation="h", y=-0.22))
+    return base_layout(fig, title or "How much the last output still feels an input d steps back",
+                       height=480)
+
+
+def layer_gradient_figure(norms: Mapping[str, np.ndarray], title: str | None = None,
+                          y_title: str = "‖∂loss/∂parameters‖") -> go.Figure:
+    """Per-layer gradient norms per component as grouped bars, log y.
+
+    norms: component -> [L] per layer (layers 0..L-1), e.g. 'attention' and 'MLP'; an
+    'embeddings' entry [1] is drawn as its own bar group before layer 0.
+    """
+    fig = go.Figure()
+    n_layers = max(len(v) for k, v in norms.items() if k != "embeddings")
+    x_layers = [f"layer {i}" for i in range(n_layers)]
+    colours = iter([CATEGORICAL[0], CATEGORICAL[1], CATEGORICAL[3], CATEGORICAL[4]])
+    for name, y in norms.items():
+        y = np.maximum(np.asarray(y, dtype=float), FLOOR)
+        embed = name == "embeddings"
+        fig.add_trace(go.Bar(x=["embeddings"] if embed else x_layers[:len(y)], y=y, name=name,
+                             marker_color=CATEGORICAL[2] if embed else next(colours),
+                             hovertemplate="%{x}: %{y:.3g}<extra>" + name + "</extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="input side → output side", categoryorder="array",
+                     categoryarray=["embeddings", *x_layers])
+    fig.update_yaxes(type="log", exponentformat="power", title_text=y_title)
+    return base_layout(fig, title or "Gradient norm per layer and component", height=380)
+
+
+def variant_comparison_figure(per_variant: Mapping[str, np.ndarray], component: str = "attention",
+                              title: str | None = None) -> go.Figure:
+    """One line per architecture variant: gradient norm [L] of `component` per layer, log y."""
+    fig = go.Figure()
+    for i, (variant, y) in enumerate(per_variant.items()):
+        y = np.maximum(np.asarray(y, dtype=float), FLOOR)
+        fig.add_trace(go.Scatter(x=[f"layer {j}" for j in range(len(y))], y=y, mode="lines+markers",
+                                 name=variant, line=dict(color=CATEGORICAL[i % len(CATEGORICAL)], width=3)))
+    fig.update_yaxes(type="log", exponentformat="power", title_text=f"‖∂loss/∂{component} parameters‖")
+    fig.update_xaxes(title_text="input side → output side")
+    return base_layout(fig, title or f"{component} gradient per layer: with and without residuals / "
+                       "LayerNorm", height=360)
+
+
+def loss_curves_figure(steps: np.ndarray, losses: Mapping[str, np.ndarray],
+                       current: int | None = None, chance: float | None = None) -> go.Figure:
+    """Training loss [S] per variant against step [S]; optional marker of the shown step and the
+    chance-level loss (log of the vocabulary size)."""
+    fig = go.Figure()
+    for i, (variant, y) in enumerate(losses.items()):
+        fig.add_trace(go.Scatter(x=steps, y=y, mode="lines", name=variant,
+                                 line=dict(color=CATEGORICAL[i % len(CATEGORICAL)], width=2)))
+    if chance is not None:
+        fig.add_hline(y=chance, line_dash="dot", line_color="#777", annotation_text="chance")
+    if current is not None:
+        fig.add_vline(x=current, line_color="#999")
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text="loss (cross-entropy)")
+    return base_layout(fig, "Training loss on the toy copy task", height=300)
+
+
+def attention_gradient_figure(weights: np.ndarray, grads: np.ndarray, tokens: Sequence[str],
+                              layer: int = 0, heads: Sequence[int] | None = None) -> go.Figure:
+    """Per head: the attention weights (top row, sequential 0..1) above the gradient of the loss
+    with respect to those weights (bottom row, diverging, centred at 0, one symmetric range).
+
+    weights, grads: [heads, q_pos, k_pos]; tokens: [k_pos] display strings (queries = keys).
+    """
+    weights, grads = np.asarray(weights, dtype=float), np.asarray(grads, dtype=float)
+    if weights.shape != grads.shape or weights.ndim != 3:
+        raise ValueError(f"weights and grads must both be [heads, q, k], got {weights.shape}, {grads.shape}")
+    heads = list(range(weights.shape[0])) if heads is None else list(heads)
+    cols = len(heads)
+    titles = [f"{head_label(layer, h)} weights" for h in heads] + [f"{head_label(layer, h)} ∂loss/∂weight"
+                                                                   for h in heads]
+    fig = make_subplots(rows=2, cols=cols, subplot_titles=titles, horizontal_spacing=0.03,
+                        vertical_spacing=0.12)
+    span = float(np.abs(grads[heads]).max()) or 1.0
+    for c, h in enumerate(heads, start=1):
+        fig.add_trace(go.Heatmap(z=weights[h], colorscale=SEQUENTIAL, zmin=0, zmax=1,
+                                 showscale=c == cols,
+                                 colorbar=dict(title="weight", len=0.42, y=0.79),
+                                 hovertemplate="query %{y} → key %{x}: weight %{z:.3f}<extra></extra>"),
+                      row=1, col=c)
+        fig.add_trace(go.Heatmap(z=grads[h], colorscale=DIVERGING, zmid=0, zmin=-span, zmax=span,
+                                 showscale=c == cols, colorbar=dict(title="∂loss/∂w", len=0.42, y=0.21),
+                                 hovertemplate="query %{y} → key %{x}: ∂loss/∂w %{z:.2e}<extra></extra>"),
+                      row=2, col=c)
+    for r in (1, 2):
+        for c in range(1, cols + 1):
+            fig.update_xaxes(token_axis(list(tokens)), row=r, col=c)
+            axis = token_axis(list(tokens), vertical=True)
+            if c > 1:
+                axis["showticklabels"] = False
+            fig.update_yaxes(axis, row=r, col=c)
+    return base_layout(fig, f"Layer {layer}: attention weights (top) and the loss gradient on them "
+                       "(bottom, red = raising this weight raises the loss)", height=560)
