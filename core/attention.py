@@ -37,10 +37,12 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Ten
     """
     if mask is None:
         return torch.softmax(scores, dim=-1)
-    mask = mask.expand_as(scores)
+    logits = scores.masked_fill(~mask, float("-inf"))
     any_allowed = mask.any(dim=-1, keepdim=True)
-    logits = scores.masked_fill(~mask, float("-inf")).masked_fill(~any_allowed, 0.0)
-    return torch.softmax(logits, dim=-1) * any_allowed
+    if bool(any_allowed.all()):  # the common case: no empty row, no extra full-size temporaries
+        return torch.softmax(logits, dim=-1)
+    any_allowed = any_allowed.expand(*scores.shape[:-1], 1)
+    return torch.softmax(logits.masked_fill(~any_allowed, 0.0), dim=-1) * any_allowed
 
 
 def _identity(name: str, x: torch.Tensor) -> torch.Tensor:
@@ -61,7 +63,9 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Ten
     """
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
-    scores = torch.matmul(q, k.transpose(-1, -2)) * scale
+    scores = torch.matmul(q, k.transpose(-1, -2))
+    if scale != 1.0:  # callers that pre-scale q pass 1.0: skip a full-size temporary
+        scores = scores * scale
     if bias is not None:
         scores = scores + bias
     scores = tap("scores", scores)

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from core.hooks import hook_points
+from core.objectives import scratch_objective
 
 QUANTITIES = ("q", "k", "v", "scores", "mask", "weights", "vectors", "output")
 _BLOCK_NAME = re.compile(r"^(encoder|decoder)\.(\d+)\.(self_attn|cross_attn)\.(\w+)$")
@@ -184,26 +185,6 @@ def recording(model: nn.Module, recorder: Recorder):
             handle.remove()
 
 
-# --------------------------------------------------------------------------- objective
-
-OBJECTIVES = {
-    "decoder": "mean next-token cross-entropy over the input",
-    "encoder": "mean cross-entropy of re-predicting each input token through the tied head",
-    "encoder-decoder": "mean next-token cross-entropy over the target",
-}
-
-
-def default_objective(arch: str, logits: torch.Tensor, input_ids: torch.Tensor,
-                      target_ids: torch.Tensor | None) -> torch.Tensor:
-    """The scalar whose gradients `capture(..., grads=True)` records (see OBJECTIVES)."""
-    if arch == "encoder":
-        return nn.functional.cross_entropy(logits.flatten(0, 1), input_ids.flatten())
-    ids = input_ids if arch == "decoder" else target_ids
-    if ids.shape[1] < 2:
-        raise ValueError("the next-token objective needs at least 2 tokens for gradients")
-    return nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), ids[:, 1:].flatten())
-
-
 def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
             names: NameFilter = None, *, attention_mask: torch.Tensor | None = None,
             token_type_ids: torch.Tensor | None = None, tokens: list[str] | None = None,
@@ -226,16 +207,17 @@ def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
         with recording(model, recorder), torch.set_grad_enabled(grads):
             out = model(input_ids, target_ids, attention_mask=attention_mask,
                         token_type_ids=token_type_ids)
-            gradients = {}
+            gradients, objective = {}, None
             if grads:
-                loss = default_objective(model.cfg.arch, out.logits, input_ids, target_ids)
+                loss, objective = scratch_objective(model.cfg.arch, out.logits, out.hidden, input_ids,
+                                                    target_ids, attention_mask)
                 gradients = recorder.gradients(loss)
     finally:
         model.train(was_training)
     arch = model.cfg.arch
     info = {"model": type(model).__name__, "arch": arch, "attn_implementation": "core.attention",
             "positional": model.cfg.positional, "n_layers": model.cfg.n_layers,
-            "n_heads": model.cfg.n_heads, "objective": OBJECTIVES[arch] if grads else None}
+            "n_heads": model.cfg.n_heads, "objective": objective}
     info.update(meta or {})
     if tokens is None:
         tokens = [str(int(i)) for i in input_ids[0]]

@@ -36,10 +36,19 @@ from typing import Any
 from urllib.parse import urlparse
 
 import torch
-from torch import nn
 
 from core.capture import Capture, NameFilter, Recorder, name_filter, recording
 from core.hooks import hook_points
+from core.objectives import (
+    NEXT_TOKEN_INPUT,
+    NEXT_TOKEN_TARGET,
+    POOLED_NORM,
+    REPREDICT,
+    next_token_loss,
+    pooled_norm,
+    repredict_loss,
+    scratch_objective,
+)
 from core.tokens import clean_token, group_words, word_labels
 
 AVAILABLE: dict[str, str] = {
@@ -227,31 +236,6 @@ class Model:
         raise NotImplementedError
 
 
-NEXT_TOKEN_INPUT = "mean next-token cross-entropy over the input"
-NEXT_TOKEN_TARGET = "mean next-token cross-entropy over the target"
-REPREDICT = "mean cross-entropy of re-predicting each input token (masked-LM head, nothing masked)"
-POOLED_NORM = ("half the squared L2 norm of the mean-pooled last hidden state over real tokens "
-               "(the unnormalised sentence embedding): how much each tensor drives the embedding")
-
-
-def pooled_norm(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> torch.Tensor:
-    """0.5 * ||mean over real tokens of hidden||^2, averaged over the batch. hidden [batch, pos, d]."""
-    if attention_mask is None:
-        pooled = hidden.mean(dim=1)
-    else:
-        m = attention_mask.to(hidden.dtype)[..., None]
-        pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
-    return 0.5 * pooled.pow(2).sum(-1).mean()
-
-
-def next_token_loss(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy of predicting ids[:, 1:] from logits[:, :-1]. logits [batch, pos, vocab]."""
-    if ids.shape[1] < 2:
-        raise ValueError("grads=True on a language model needs at least 2 tokens (the objective "
-                         "is the next-token loss): type a longer text")
-    return nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1).float(), ids[:, 1:].flatten())
-
-
 # --------------------------------------------------------------------------- HF
 
 class HFModel(Model):
@@ -332,8 +316,7 @@ class HFModel(Model):
                 return next_token_loss(logits, enc.input_ids), NEXT_TOKEN_INPUT
             if self.arch == "encoder-decoder":
                 return next_token_loss(logits, enc.target_ids), NEXT_TOKEN_TARGET
-            loss = nn.functional.cross_entropy(logits.flatten(0, 1), enc.input_ids.flatten())
-            return loss, REPREDICT
+            return repredict_loss(logits, enc.input_ids), REPREDICT
         hidden = getattr(out, "last_hidden_state", None)
         if hidden is None:
             hidden = out[0]
@@ -396,10 +379,8 @@ class ScratchModel(Model):
                 out = self.model(inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
                                  token_type_ids=inputs.get("token_type_ids"))
                 if grads:
-                    if out.logits is not None and self.arch == "decoder":
-                        loss, objective = next_token_loss(out.logits, enc.input_ids), NEXT_TOKEN_INPUT
-                    else:
-                        loss, objective = pooled_norm(out.hidden, inputs.get("attention_mask")), POOLED_NORM
+                    loss, objective = scratch_objective(self.arch, out.logits, out.hidden, enc.input_ids,
+                                                        attention_mask=inputs.get("attention_mask"))
                     gradients = recorder.gradients(loss)
         finally:
             if was_training:

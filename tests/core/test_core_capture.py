@@ -249,3 +249,13 @@ def test_tied_head_shares_the_embedding_matrix_and_config_round_trips():
     m = model("tiny-decoder")
     assert m.head.weight is m.token.weight
     assert TransformerConfig(**m.cfg.to_dict()) == m.cfg
+
+
+def test_a_model_without_a_head_gets_the_pooled_norm_objective():
+    m = model("tiny-encoder", head=False)
+    cap = capture(m, ids(6), grads=True)
+    assert "mean-pooled" in cap.meta["objective"]
+    assert torch.isfinite(cap.grads["encoder.1.resid_post"]).all()
+    # d/dh of 0.5*||mean h||^2 = mean h / T at every position
+    h = cap["encoder.1.resid_post"]
+    torch.testing.assert_close(cap.grads["encoder.1.resid_post"][0], (h[0].mean(0) / 6).expand(6, -1))
