@@ -1,0 +1,47 @@
+"""Overview: every layer x head at once, per-head statistics and a ranking; click to open a head."""
+
+import streamlit as st
+
+from core.analysis import HEAD_STATS
+from ui import state
+from ui.explorer import clicked, head_stats, open_head, pick_block
+from ui.frame import frame, show_figure
+from viz.attention_overview import STAT_TITLES, head_ranking, head_stats_figure, overview
+
+f = frame("Overview: every head at once", icon="🗺️")
+st.markdown(
+    "Each tile is one head's **weights** (query tokens top to bottom, key tokens left to right), "
+    "rows are layers, columns are heads. Long inputs are pooled (the brightest cell of each "
+    "block is kept), since a thumbnail cannot show more cells than it has pixels. "
+    "Hover a tile for its statistics; **click a tile to open that head**.")
+
+cap = f.capture()
+if cap is None:
+    st.stop()
+
+cols = st.columns(3)
+stack, block = pick_block(cap, container=cols[2])
+contrast = state.selectbox("Colour scale", ["absolute", "per head"], "contrast", default="absolute",
+                           container=cols[0], help="per head: each tile scaled to its own maximum, "
+                           "so diffuse heads show their pattern too")
+stat = state.selectbox("Statistic", list(HEAD_STATS), "stat", default="entropy", container=cols[1],
+                       format_func=lambda s: STAT_TITLES[s])
+stats = head_stats(f.model_name, f.sentence, stack, block)
+
+fig = overview(cap, stack, block, contrast=contrast, stats=stats)
+points = clicked(show_figure(fig, "overview", capture=cap, on_select="rerun"), "overview")
+if points and points[0].get("customdata"):
+    open_head(*points[0]["customdata"][:2])
+
+st.subheader("Per-head statistics")
+st.caption(f"**{STAT_TITLES[stat]}**: {HEAD_STATS[stat]}. Click a bar to open that head.")
+left, right = st.columns([3, 2])
+with left:
+    show_figure(head_stats_figure(stats, stat), "stats")
+with right:
+    lowest_first = stat in ("entropy", "distance")
+    ranking = head_ranking(stats, stat, top=12, descending=not lowest_first)
+    points = clicked(show_figure(ranking, "ranking", on_select="rerun"), "ranking")
+    if points and points[0].get("customdata"):
+        open_head(*points[0]["customdata"][:2])
+state.publish()

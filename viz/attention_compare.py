@@ -1,0 +1,158 @@
+"""Two sentences side by side (A, B, A − B) with heads ranked by how much they change, and the
+aggregate views: mean / max over heads, attention rollout, word-level weights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.analysis import heads_max, heads_mean, js_per_head, rollout, tokens_align, word_labels, word_level
+from core.capture import Capture
+from viz.attention import block_tokens, default_stack, head_data, mask_matrix, matrix_heatmap
+from viz.attention_overview import head_ranking, head_stats_figure
+from viz.theme import base_layout, head_label, token_axis
+
+
+def _place(fig: go.Figure, traces: list, col: int, q_tokens: Sequence[str], k_tokens: Sequence[str],
+           row: int = 1) -> None:
+    for trace in traces:
+        fig.add_trace(trace, row=row, col=col)
+    fig.update_xaxes(token_axis(list(k_tokens)), tickangle=-60, row=row, col=col)
+    fig.update_yaxes(token_axis(list(q_tokens), vertical=True), row=row, col=col)
+
+
+def weights_figure(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str,
+                   mask: np.ndarray | None = None, zmax: float | None = None,
+                   x_title: str = "key", y_title: str = "query") -> go.Figure:
+    """One [q, k] weights-like matrix on token axes (0..zmax sequential, masked cells grey)."""
+    fig = make_subplots(rows=1, cols=1)
+    _place(fig, matrix_heatmap(z, q_tokens, k_tokens, "weights", mask=mask, zmax=zmax), 1, q_tokens, k_tokens)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return base_layout(fig, title, height=max(420, min(900, 160 + 16 * len(q_tokens))))
+
+
+# --------------------------------------------------------------------------- compare
+
+def pair_labels(tokens_a: Sequence[str], tokens_b: Sequence[str]) -> list[str]:
+    """Position labels for A − B: the token where both agree, 'a/b' where they differ."""
+    return [a if a == b else f"{a}/{b}" for a, b in zip(tokens_a, tokens_b)]
+
+
+def compare_view(cap_a: Capture, cap_b: Capture, layer: int, head: int, stack: str | None = None,
+                 block: str = "self_attn") -> go.Figure:
+    """Weights of one head for sentence A and B side by side, and A − B where the tokens align
+    (same length; diverging scale centred at 0). Without alignment only A and B are shown."""
+    da = head_data(cap_a, layer, head, stack, block)
+    db = head_data(cap_b, layer, head, stack, block)
+    aligned = da.weights.shape == db.weights.shape
+    titles = ["<b>A</b> weights", "<b>B</b> weights"]
+    titles += ["<b>A − B</b> (red: A attends more)"] if aligned else []
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.08)
+    for col, d in ((1, da), (2, db)):
+        traces = matrix_heatmap(d.weights, d.q_tokens, d.k_tokens, "weights",
+                                mask=None if d.mask.all() else d.mask)
+        traces[-1].showscale = col == 2
+        traces[-1].colorbar = dict(x=0.64 if aligned else 1.0, thickness=10, len=0.9)
+        _place(fig, traces, col, d.q_tokens, d.k_tokens)
+    if aligned:
+        diff = da.weights - db.weights
+        both = da.mask & db.mask
+        q_lab, k_lab = pair_labels(da.q_tokens, db.q_tokens), pair_labels(da.k_tokens, db.k_tokens)
+        traces = matrix_heatmap(diff, q_lab, k_lab, "difference", mask=None if both.all() else both,
+                                zmax=max(float(np.abs(diff).max()), 1e-6))
+        traces[-1].colorbar = dict(thickness=10, len=0.9, title=dict(text="A − B", side="right"))
+        _place(fig, traces, 3, q_lab, k_lab)
+    base_layout(fig, f"{da.label}: A vs B" + ("" if aligned else " (different lengths: no A − B)"),
+                height=max(440, min(900, 200 + 14 * max(len(da.q_tokens), len(db.q_tokens)))))
+    return fig
+
+
+def compare_js(cap_a: Capture, cap_b: Capture, stack: str | None = None,
+               block: str = "self_attn") -> np.ndarray | None:
+    """Jensen-Shannon divergence per head [layers, heads] between A and B (None if tokens do not align)."""
+    stack = stack or default_stack(cap_a)
+    qa, ka = block_tokens(cap_a, stack, block)
+    qb, kb = block_tokens(cap_b, stack, block)
+    if not (tokens_align(qa, qb) and tokens_align(ka, kb)):
+        return None
+    return js_per_head(cap_a.stacked("weights", stack, block), cap_b.stacked("weights", stack, block))
+
+
+def js_figures(js: np.ndarray, top: int = 10) -> tuple[go.Figure, go.Figure]:
+    """The JS divergence of every head (heatmap) and the heads that change most (bars)."""
+    stats = {"JS divergence": js}
+    grid = head_stats_figure(stats, "JS divergence")
+    grid.update_layout(title_text="How much each head changes from A to B: Jensen-Shannon "
+                                  "divergence of its weights (0 = same, log 2 ≈ 0.69 = disjoint)")
+    bars = head_ranking(stats, "JS divergence", top=top, descending=True)
+    bars.update_layout(title_text=f"The {top} heads that change most")
+    return grid, bars
+
+
+# --------------------------------------------------------------------------- aggregates
+
+def heads_aggregate_view(cap: Capture, layer: int, stack: str | None = None,
+                         block: str = "self_attn") -> go.Figure:
+    """Mean over heads (still rows summing to 1) beside max over heads (what any head does)."""
+    stack = stack or default_stack(cap)
+    w = cap[f"{stack}.{layer}.{block}.weights"][0]  # [H, q, k]
+    q_tokens, k_tokens = block_tokens(cap, stack, block)
+    mask = mask_matrix(cap, f"{stack}.{layer}.{block}.mask", tuple(w.shape[-2:]))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=[
+        "<b>mean</b> over heads (rows sum to 1)", "<b>max</b> over heads (strongest head per cell)"])
+    for col, z in ((1, heads_mean(w)), (2, heads_max(w))):
+        traces = matrix_heatmap(z, q_tokens, k_tokens, "weights", mask=None if mask.all() else mask)
+        traces[-1].showscale = col == 2
+        _place(fig, traces, col, q_tokens, k_tokens)
+    where = "" if (stack, block) == ("encoder", "self_attn") else f" ({stack} {block})"
+    return base_layout(fig, f"Layer {layer}{where}: all {w.shape[0]} heads combined",
+                       height=max(440, min(900, 180 + 14 * len(q_tokens))))
+
+
+def rollout_view(cap: Capture, layer: int | None = None, stack: str | None = None,
+                 residual: float = 0.5) -> go.Figure:
+    """Attention rollout (Abnar & Zuidema 2020) up to `layer` (default: the last): how much of
+    each position's residual stream after that layer traces back to each input token."""
+    stack = stack or default_stack(cap)
+    roll = rollout(cap.stacked("weights", stack, "self_attn"), residual)
+    layer = roll.shape[0] - 1 if layer is None else layer
+    q_tokens, k_tokens = block_tokens(cap, stack, "self_attn")
+    fig = weights_figure(roll[layer], q_tokens, k_tokens,
+                         f"Rollout through layers 0–{layer} (residual {residual:g}·I + {1 - residual:g}·A, "
+                         "mean over heads)", zmax=float(roll[layer].max()),
+                         x_title="input token", y_title=f"position after layer {layer}")
+    return fig
+
+
+def capture_words(cap: Capture, stack: str, block: str) -> tuple[list[list[int]], list[list[int]]]:
+    """Word groups (token index lists) for the query and key side of a block; positions that are
+    not the source text (decoder side) are one word per token."""
+    words = cap.meta.get("words") or [[i] for i in range(len(cap.tokens))]
+    q_tokens, k_tokens = block_tokens(cap, stack, block)
+    singletons = None if cap.target_tokens is None else [[i] for i in range(len(cap.target_tokens))]
+    q_words = singletons if (stack == "decoder" and singletons is not None) else words
+    k_words = words if block == "cross_attn" or singletons is None or stack == "encoder" else singletons
+    return [list(w) for w in q_words], [list(w) for w in k_words]
+
+
+def word_view(cap: Capture, layer: int, head: int | None = None, stack: str | None = None,
+              block: str = "self_attn") -> go.Figure:
+    """Word-to-word weights: sub-token weights summed over a word's key pieces and averaged over
+    its query pieces (rows still sum to 1). head=None averages the heads first."""
+    stack = stack or default_stack(cap)
+    w = cap[f"{stack}.{layer}.{block}.weights"][0]
+    w = heads_mean(w) if head is None else w[head].numpy()
+    q_tokens, k_tokens = block_tokens(cap, stack, block)
+    q_words, k_words = capture_words(cap, stack, block)
+    z = word_level(w, q_words, k_words)
+    q_labels, k_labels = word_labels(q_tokens, q_words), word_labels(k_tokens, k_words)
+    who = "mean of heads" if head is None else head_label(layer, head)
+    merged = sum(len(g) > 1 for g in q_words)
+    return weights_figure(z, q_labels, k_labels, f"Layer {layer}, {who}: word-level weights "
+                          f"({len(q_tokens)} tokens → {len(q_labels)} words, {merged} merged)",
+                          x_title="key word", y_title="query word")
+

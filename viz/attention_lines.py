@@ -1,0 +1,106 @@
+"""BertViz-style lines for one layer: query tokens on the left, key tokens on the right, one line
+per (head, query, key) whose opacity and width grow with the weight; one colour per head.
+
+Lines of a head are grouped into a few opacity bands (one trace each), so a layer costs
+heads x bands traces, not heads x q x k. Click a legend entry to toggle a head; pass `token` to
+keep only the lines of one token (from it as a query, or to it as a key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.analysis import as_numpy
+from core.capture import Capture
+from viz.attention import block_tokens, default_stack
+from viz.theme import CATEGORICAL, base_layout, head_label, token_label
+
+BANDS = (0.05, 0.1, 0.2, 0.4, 0.7, 1.01)  # weight band edges; below the first no line is drawn
+MAX_LINES = 20_000  # beyond this many segments the weakest lines are dropped
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha:.2f})"
+
+
+def lines_view(cap: Capture, layer: int, stack: str | None = None, block: str = "self_attn",
+               heads: Sequence[int] | None = None, token: int | None = None,
+               direction: str = "from", min_weight: float = BANDS[0]) -> go.Figure:
+    """Token-to-token lines of one layer's weights [heads, q_pos, k_pos].
+
+    heads: which heads to draw (default all; the rest are hidden but toggleable in the legend);
+    token: keep only lines from this query position (direction="from") or to this key
+    position (direction="to"); min_weight: weights below it draw no line.
+    The left column is the query tokens, the right the key tokens (source tokens for
+    cross-attention). Token markers carry customdata [side, position] so a click can pick one.
+    """
+    stack = stack or default_stack(cap)
+    if direction not in ("from", "to"):
+        raise ValueError(f"direction must be 'from' or 'to', got {direction!r}")
+    weights = as_numpy(cap[f"{stack}.{layer}.{block}.weights"][0])  # [H, q, k]
+    n_heads, n_q, n_k = weights.shape
+    q_tokens, k_tokens = block_tokens(cap, stack, block)
+    shown = set(range(n_heads) if heads is None else heads)
+    keep = np.ones((n_q, n_k), dtype=bool)
+    if token is not None:
+        keep[:] = False
+        if direction == "from":
+            keep[token, :] = True
+        else:
+            keep[:, token] = True
+    threshold = max(min_weight, BANDS[0])
+    total = int(((weights >= threshold) & keep).sum())
+    if total > MAX_LINES:  # keep the strongest lines only
+        threshold = float(np.sort(weights[:, keep].ravel())[-MAX_LINES])
+    y_q = -np.arange(n_q, dtype=np.float32) * (max(n_q, n_k) - 1) / max(n_q - 1, 1)
+    y_k = -np.arange(n_k, dtype=np.float32) * (max(n_q, n_k) - 1) / max(n_k - 1, 1)
+    traces: list[dict] = []
+    for head in range(n_heads):
+        color = CATEGORICAL[head % len(CATEGORICAL)]
+        visible = True if head in shown else "legendonly"
+        # the legend entry: full colour, no data; the bands below share its group (toggle together)
+        traces.append(dict(type="scatter", x=[None], y=[None], mode="lines", name=head_label(layer, head),
+                           legendgroup=f"h{head}", line=dict(color=color, width=4), visible=visible))
+        for lo, hi in zip(BANDS[:-1], BANDS[1:]):
+            lo = max(lo, threshold)
+            if lo >= hi:
+                continue
+            qi, ki = np.nonzero((weights[head] >= lo) & (weights[head] < hi) & keep)
+            if qi.size == 0:
+                continue
+            xs = np.tile(np.array([0.0, 1.0, np.nan], dtype=np.float32), qi.size)
+            ys = np.stack([y_q[qi], y_k[ki], np.full(qi.size, np.nan, np.float32)], -1).ravel()
+            mid = (lo + hi) / 2
+            traces.append(dict(
+                type="scatter", x=xs, y=ys, mode="lines", name=head_label(layer, head),
+                legendgroup=f"h{head}", showlegend=False, hoverinfo="skip", visible=visible,
+                line=dict(color=_rgba(color, min(1.0, 0.15 + 0.85 * mid)), width=1 + 4 * mid)))
+    for side, x, ys, tokens, anchor in (("query", 0.0, y_q, q_tokens, "middle left"),
+                                        ("key", 1.0, y_k, k_tokens, "middle right")):
+        labels = [token_label(t) for t in tokens]
+        picked = [i == token and (side == "query") == (direction == "from") for i in range(len(tokens))]
+        traces.append(dict(
+            type="scatter", x=[x] * len(tokens), y=ys, mode="markers+text", text=labels,
+            textposition=anchor, showlegend=False, name=f"{side} tokens",
+            textfont=dict(color=["#D55E00" if p else "#222222" for p in picked]),
+            marker=dict(size=9, color=["#D55E00" if p else "#bbbbbb" for p in picked]),
+            customdata=[[side, i] for i in range(len(tokens))],
+            hovertemplate=f"{side} %{{text}} (%{{customdata[1]}})<extra>click to filter</extra>"))
+    fig = go.Figure(traces, _validate=False)
+    fig.update_xaxes(range=[-0.8, 1.8], visible=False)
+    fig.update_yaxes(visible=False, range=[float(min(y_q.min(), y_k.min())) - 1, 1])
+    where = "" if (stack, block) == ("encoder", "self_attn") else f" ({stack} {block})"
+    what = ""
+    if token is not None:
+        tokens = q_tokens if direction == "from" else k_tokens
+        what = f", lines {direction} “{token_label(tokens[token])}” ({token})"
+    base_layout(fig, f"Layer {layer}{where}: weights as lines, one colour per head{what}",
+                height=max(420, min(2400, 80 + 22 * max(n_q, n_k))))
+    fig.update_layout(legend=dict(title="heads (click to toggle)", itemclick="toggle",
+                                  itemdoubleclick="toggleothers"), hovermode="closest",
+                      meta={"lines": int(min(total, MAX_LINES))})
+    return fig

@@ -1,0 +1,171 @@
+"""Every layer x head in one fast view, plus per-head statistics and their ranking.
+
+The overview is one image of tiles on one axis, not one subplot per head: 144 subplots take
+seconds to draw, this takes milliseconds, and the payload stays small because long inputs are
+pooled first (a thumbnail cannot show more cells than it has pixels) and sent as one PNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+from core.analysis import HEAD_STATS, head_stats, pool, rank_heads, special_positions
+from core.capture import Capture
+from viz.attention import block_tokens, default_stack
+from viz.raster import colormap_lut, png_data_uri
+from viz.theme import SEQUENTIAL, base_layout, head_label
+
+TILE_CELLS = 64  # default largest tile side in cells (~ the pixels a tile gets on a laptop screen)
+STAT_TITLES = {"entropy": "entropy (nats)", "max_weight": "max weight", "distance": "mean distance",
+               "first": "weight on first token", "special": "weight on special tokens",
+               "self": "weight on itself"}
+
+
+def capture_stats(cap: Capture, stack: str | None = None, block: str = "self_attn") -> dict[str, np.ndarray]:
+    """head_stats() of one (stack, block) of a capture: name -> [layers, heads]."""
+    stack = stack or default_stack(cap)
+    weights = cap.stacked("weights", stack, block)
+    _, k_tokens = block_tokens(cap, stack, block)
+    return head_stats(weights, special_positions(k_tokens, cap.meta))
+
+
+def _click_targets(heads: list[tuple[int, int]], xs: list[float], ys: list[float],
+                   texts: list[str]) -> dict:
+    """Invisible points at tile centres that carry the hover text and customdata [layer, head].
+
+    Streamlit turns clicks into selections only for point-like traces (a heatmap click gives no
+    points), and with layout.hoverdistance = -1 the nearest centre is picked wherever the tile
+    is clicked."""
+    return dict(type="scatter", x=xs, y=ys, mode="markers", name="heads", showlegend=False,
+                marker=dict(size=14, color="rgba(0,0,0,0)"), customdata=[list(h) for h in heads],
+                text=texts, hovertemplate="%{text}<extra></extra>")
+
+
+def tile_of(x: float, y: float, tile: tuple[int, int]) -> tuple[int, int]:
+    """(layer, head) under the overview coordinates (x, y); `tile` is fig.layout.meta["tile"]."""
+    step_y, step_x = tile
+    return int(y // step_y), int(x // step_x)
+
+
+def overview_pixels(weights: np.ndarray, max_cells: int = TILE_CELLS, contrast: str = "absolute",
+                    how: str = "max") -> tuple[np.ndarray, int]:
+    """Tiles of an overview as uint8 [layers, heads, tq, tk] (0..255 = weight 0..1 or 0..head max),
+    pooled to at most `max_cells` per side; also returns the pooling factor."""
+    if contrast not in ("absolute", "per head"):
+        raise ValueError(f"contrast must be 'absolute' or 'per head', got {contrast!r}")
+    pooled, factor = pool(weights, max_cells, how)
+    if contrast == "per head":
+        top = pooled.max(axis=(-2, -1), keepdims=True)
+        pooled = pooled / np.where(top > 0, top, 1.0)
+    return np.clip(np.rint(pooled * 255.0), 0, 255).astype(np.uint8), factor
+
+
+def overview(cap: Capture, stack: str | None = None, block: str = "self_attn",
+             max_cells: int = TILE_CELLS, contrast: str = "absolute", how: str = "max",
+             stats: Mapping[str, np.ndarray] | None = None) -> go.Figure:
+    """All heads of a stack's block as tiles of one image: rows = layers (L0 on top), columns = heads.
+
+    Each tile is that head's weights [q_pos, k_pos] (query tokens top to bottom) pooled to at most
+    `max_cells` per side (`how` = "max" keeps sharp patterns, "mean" keeps mass) and coloured with
+    the sequential scale. contrast: "absolute" (one 0..1 scale for all heads) or "per head" (each
+    tile divided by its own maximum, so diffuse heads show their pattern too).
+
+    The pixels are one PNG layout image (a few hundred kB at any length); one invisible point per
+    tile carries the hover statistics and customdata [layer, head], so a click anywhere on a tile
+    selects it (layout.hoverdistance = -1 picks the nearest tile centre). layout.meta holds
+    {"tile": (step_y, step_x), "layers", "heads", "factor", "upsample"}; tile_of() maps (x, y) back.
+    """
+    stack = stack or default_stack(cap)
+    weights = cap.stacked("weights", stack, block).float().numpy()  # [L, H, q, k]
+    n_layers, n_heads = weights.shape[:2]
+    stats = dict(stats) if stats is not None else capture_stats(cap, stack, block)
+    pixels, factor = overview_pixels(weights, max_cells, contrast, how)
+    tq, tk = pixels.shape[-2:]
+    gap = max(1, round(max(tq, tk) / 12))
+    step_y, step_x = tq + gap, tk + gap
+    canvas = np.full((n_layers * step_y - gap, n_heads * step_x - gap, 3), 255, dtype=np.uint8)
+    lut = colormap_lut(SEQUENTIAL)
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            y0, x0 = layer * step_y, head * step_x
+            canvas[y0:y0 + tq, x0:x0 + tk] = lut[pixels[layer, head]]
+    upsample = max(1, -(-48 // max(tq, tk)))  # small tiles: bigger pixels, so the browser does not blur
+    if upsample > 1:
+        canvas = canvas.repeat(upsample, 0).repeat(upsample, 1)
+    cells = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
+    targets = _click_targets(
+        cells, [head * step_x + (tk - 1) / 2 for _, head in cells],
+        [layer * step_y + (tq - 1) / 2 for layer, _ in cells],
+        [f"<b>{head_label(layer, head)}</b><br>" + "<br>".join(
+            f"{STAT_TITLES[name]}: {stats[name][layer, head]:.2f}"
+            for name in HEAD_STATS if np.isfinite(stats[name][layer, head])) + "<br><i>click to open</i>"
+         for layer, head in cells])
+    scale = "weight" if contrast == "absolute" else "weight / head max"
+    targets["marker"] = dict(size=14, opacity=0, color=[0.0] * len(cells), colorscale=SEQUENTIAL,
+                             cmin=0, cmax=1, showscale=True,
+                             colorbar=dict(title=dict(text=scale, side="right"), thickness=12))
+    fig = go.Figure([targets], _validate=False)
+    width, height = n_heads * step_x - gap, n_layers * step_y - gap
+    fig.update_layout(
+        images=[dict(source=png_data_uri(canvas), xref="x", yref="y", x=-0.5, y=-0.5, sizex=width,
+                     sizey=height, xanchor="left", yanchor="top", sizing="stretch", layer="below")],
+        meta={"tile": [step_y, step_x], "layers": n_layers, "heads": n_heads, "factor": factor,
+              "upsample": upsample},
+        hovermode="closest", hoverdistance=-1)
+    fig.update_xaxes(tickmode="array", tickvals=[h * step_x + (tk - 1) / 2 for h in range(n_heads)],
+                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False,
+                     zeroline=False, range=[-0.5 - gap / 2, width - 0.5 + gap / 2])
+    fig.update_yaxes(tickmode="array", tickvals=[layer * step_y + (tq - 1) / 2 for layer in range(n_layers)],
+                     ticktext=[f"L{layer}" for layer in range(n_layers)], showgrid=False, zeroline=False,
+                     range=[height - 0.5 + gap / 2, -0.5 - gap / 2])  # reversed: L0 and query 0 on top
+    q_tokens, _ = block_tokens(cap, stack, block)
+    pooled_note = f", pooled {factor}×{factor} ({how})" if factor > 1 else ""
+    where = "" if (stack, block) == ("encoder", "self_attn") else f" {stack} {block}"
+    base_layout(fig, f"Weights of every head{where}: {len(q_tokens)} tokens{pooled_note}",
+                height=max(300, min(1400, 110 + 90 * n_layers)))
+    fig.update_layout(plot_bgcolor="#ffffff", margin=dict(t=80, l=40))
+    return fig
+
+
+def head_stats_figure(stats: Mapping[str, np.ndarray], stat: str = "entropy") -> go.Figure:
+    """One statistic for every head: a [layers, heads] heatmap with the values printed."""
+    if stat not in stats:
+        raise ValueError(f"stat must be one of {list(stats)}, got {stat!r}")
+    z = np.asarray(stats[stat], dtype=np.float32)
+    n_layers, n_heads = z.shape
+    labels = [[head_label(layer, head) for head in range(n_heads)] for layer in range(n_layers)]
+    fig = go.Figure(go.Heatmap(
+        z=z, x=list(range(n_heads)), y=list(range(n_layers)), colorscale=SEQUENTIAL, text=labels,
+        texttemplate="%{z:.2f}", textfont=dict(size=10), colorbar=dict(thickness=12),
+        hovertemplate="<b>%{text}</b><br>" + STAT_TITLES.get(stat, stat) + " %{z:.3f}<extra></extra>"))
+    fig.update_xaxes(tickmode="array", tickvals=list(range(n_heads)),
+                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False)
+    fig.update_yaxes(tickmode="array", tickvals=list(range(n_layers)),
+                     ticktext=[f"L{layer}" for layer in range(n_layers)], autorange="reversed",
+                     showgrid=False)
+    base_layout(fig, f"{STAT_TITLES.get(stat, stat)} per head: {HEAD_STATS.get(stat, '')}",
+                height=max(260, 70 + 38 * n_layers))
+    return fig
+
+
+def head_ranking(stats: Mapping[str, np.ndarray], stat: str = "entropy", top: int = 12,
+                 descending: bool = False) -> go.Figure:
+    """The `top` heads ranked by one statistic, as horizontal bars labelled L{layer}H{head}.
+
+    descending=False puts the lowest first (for entropy: the most focused heads)."""
+    ranked = [r for r in rank_heads(stats[stat], descending) if np.isfinite(r[2])][:top]
+    labels = [head_label(layer, head) for layer, head, _ in ranked]
+    values = [value for _, _, value in ranked]
+    fig = go.Figure(go.Bar(x=values, y=labels, orientation="h", marker_color="#0072B2",
+                           customdata=[[layer, head] for layer, head, _ in ranked],
+                           text=[f"{v:.2f}" for v in values], textposition="auto",
+                           hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", type="category")
+    order = "highest" if descending else "lowest"
+    base_layout(fig, f"Heads with the {order} {STAT_TITLES.get(stat, stat)}",
+                height=max(260, 60 + 24 * len(ranked)))
+    fig.update_xaxes(title_text=STAT_TITLES.get(stat, stat))
+    return fig
