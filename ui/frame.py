@@ -139,18 +139,19 @@ def export_buttons(fig: go.Figure, key: str, capture: Capture | None = None) -> 
     """PNG, SVG, offline HTML and (with a capture) tensors; files are made only when clicked."""
     from viz import export
 
-    cols = st.columns([1, 1, 1, 1, 6])
-    cols[0].download_button("PNG", lambda: _image(fig, "png"), f"{key}.png", "image/png",
-                            key=f"{key}__png", on_click="ignore", icon=":material/download:")
-    cols[1].download_button("SVG", lambda: _image(fig, "svg"), f"{key}.svg", "image/svg+xml",
-                            key=f"{key}__svg", on_click="ignore")
-    cols[2].download_button("HTML", lambda: export.to_html(fig), f"{key}.html", "text/html",
-                            key=f"{key}__html", on_click="ignore",
-                            help="Standalone page with plotly.js embedded: opens offline.")
+    row = st.container(horizontal=True, gap="small")
+    row.download_button("PNG", lambda: _image(fig, "png"), f"{key}.png", "image/png",
+                        key=f"{key}__png", on_click="ignore", icon=":material/download:")
+    row.download_button("SVG", lambda: _image(fig, "svg"), f"{key}.svg", "image/svg+xml",
+                        key=f"{key}__svg", on_click="ignore", icon=":material/download:")
+    row.download_button("HTML", lambda: export.to_html(fig), f"{key}.html", "text/html",
+                        key=f"{key}__html", on_click="ignore", icon=":material/download:",
+                        help="Standalone page with plotly.js embedded: opens offline.")
     if capture is not None:
-        cols[3].download_button("Tensors", lambda: export.capture_to_npz(capture), f"{key}-tensors.zip",
-                                "application/zip", key=f"{key}__npz", on_click="ignore",
-                                help="tensors.npz (every captured tensor) + tokens.json")
+        row.download_button("Tensors", lambda: export.capture_to_npz(capture), f"{key}-tensors.zip",
+                            "application/zip", key=f"{key}__npz", on_click="ignore",
+                            icon=":material/download:",
+                            help="tensors.npz (every captured tensor) + tokens.json")
 
 
 def _image(fig: go.Figure, fmt: str) -> bytes:

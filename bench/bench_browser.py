@@ -1,0 +1,91 @@
+"""In headless Chromium: time from typing a sentence to its heatmap drawn, at 128 and 512 tokens.
+
+Starts `streamlit run app.py`, opens the head and overview pages with MiniLM, types a sentence
+of about N tokens and waits until the first chart shows the sentence's last word. The baseline,
+measured in the same run, is a reload of the same page with the same (cached) sentence.
+    .venv/bin/python bench/bench_browser.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from conftest import FLAGS, _free_port  # noqa: E402
+
+WORDS = ("the quick brown fox jumps over a lazy dog while seven curious cats watch from "
+         "an old wooden fence near the river").split()
+
+
+def sentence(n_tokens: int, marker: str) -> str:
+    words = [WORDS[i % len(WORDS)] for i in range(n_tokens - 3)]
+    return " ".join(words + [marker])
+
+
+def drawn_with(page, word: str, timeout_s: float = 120) -> float:
+    t = time.perf_counter()
+    page.wait_for_function(
+        "w => { const gd = document.querySelector('.js-plotly-plot');"
+        " return gd && gd.querySelector('.main-svg') && JSON.stringify(gd.layout).includes(w); }",
+        arg=word, timeout=timeout_s * 1000)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    import subprocess
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
+                               "true", "--server.address", "127.0.0.1", "--server.port", str(port)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/head")
+            drawn_with(page, "hungry")  # warm: model loaded, first capture cached
+            print(f"{'page':>9} {'tokens':>6} {'type→drawn s':>13} {'reload (cached) s':>18} {'ratio':>6}")
+            markers = iter(["giraffe", "elephant", "penguin", "dolphin"])  # one WordPiece each
+            for where in ("head", "overview"):
+                for n in (128, 512):
+                    marker = next(markers)
+                    page.goto(f"{base}/{where}")
+                    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+                    box = page.locator("[data-testid='stSidebar'] textarea").first
+                    typed = []
+                    box.fill(sentence(n, marker))
+                    t = time.perf_counter()
+                    box.press("Control+Enter")
+                    drawn_with(page, marker)
+                    typed.append(time.perf_counter() - t)
+                    reloads = []
+                    for _ in range(3):
+                        t = time.perf_counter()
+                        page.reload()
+                        drawn_with(page, marker)
+                        reloads.append(time.perf_counter() - t)
+                    base_s = statistics.median(reloads)
+                    print(f"{where:>9} {n:>6} {typed[0]:>13.2f} {base_s:>18.2f} {typed[0] / base_s:>6.2f}")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
