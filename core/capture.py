@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import MappingProxyType
@@ -155,7 +157,10 @@ class Recorder:
     def record(self, name: str, x: torch.Tensor) -> torch.Tensor:
         if not self.keep(name):
             return x
-        self.tensors[name] = x.detach().cpu()
+        stored = x.detach().cpu()
+        if stored.dtype in (torch.float16, torch.bfloat16):  # figures and numpy need fp32
+            stored = stored.float()
+        self.tensors[name] = stored
         if self.want_grads and x.is_floating_point():
             if not x.requires_grad:
                 x = x.detach().requires_grad_(True)
@@ -168,6 +173,20 @@ class Recorder:
         grads = torch.autograd.grad(objective, [self._live[n] for n in names], allow_unused=True)
         return {n: (torch.zeros_like(self._live[n]) if g is None else g).detach().cpu()
                 for n, g in zip(names, grads)}
+
+
+_LOCKS: weakref.WeakKeyDictionary[nn.Module, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def model_lock(model: nn.Module) -> threading.RLock:
+    """The lock that makes captures of one model take turns (hooks live on the shared model,
+    so two threads capturing at once would record each other's tensors)."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(model)
+        if lock is None:
+            lock = _LOCKS[model] = threading.RLock()
+        return lock
 
 
 @contextmanager
@@ -201,6 +220,24 @@ def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
         target_ids = model.check_ids(target_ids, "target_ids")
     keep = name_filter(names, hook_points(model))
     recorder = Recorder(keep, grads)
+    with model_lock(model):
+        tensors, gradients, objective = _record(model, recorder, input_ids, target_ids, grads,
+                                                attention_mask, token_type_ids)
+    arch = model.cfg.arch
+    info = {"model": type(model).__name__, "arch": arch, "attn_implementation": "core.attention",
+            "positional": model.cfg.positional, "n_layers": model.cfg.n_layers,
+            "n_heads": model.cfg.n_heads, "objective": objective}
+    info.update(meta or {})
+    if tokens is None:
+        tokens = [str(int(i)) for i in input_ids[0]]
+    if target_tokens is None and target_ids is not None:
+        target_tokens = [str(int(i)) for i in target_ids[0]]
+    return Capture(tensors, tokens, target_tokens, info, gradients)
+
+
+def _record(model: nn.Module, recorder: Recorder, input_ids: torch.Tensor,
+            target_ids: torch.Tensor | None, grads: bool, attention_mask, token_type_ids):
+    """One forward pass of a core.Transformer in eval mode with `recorder` attached."""
     was_training = model.training
     model.eval()
     try:
@@ -214,13 +251,4 @@ def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
                 gradients = recorder.gradients(loss)
     finally:
         model.train(was_training)
-    arch = model.cfg.arch
-    info = {"model": type(model).__name__, "arch": arch, "attn_implementation": "core.attention",
-            "positional": model.cfg.positional, "n_layers": model.cfg.n_layers,
-            "n_heads": model.cfg.n_heads, "objective": objective}
-    info.update(meta or {})
-    if tokens is None:
-        tokens = [str(int(i)) for i in input_ids[0]]
-    if target_tokens is None and target_ids is not None:
-        target_tokens = [str(int(i)) for i in target_ids[0]]
-    return Capture(recorder.tensors, tokens, target_tokens, info, gradients)
+    return recorder.tensors, gradients, objective

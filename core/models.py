@@ -19,6 +19,7 @@ loads it with `torch.load(weights_only=True)` (transformers' default).
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.metadata
 import inspect
 import json
@@ -37,7 +38,7 @@ from urllib.parse import urlparse
 
 import torch
 
-from core.capture import Capture, NameFilter, Recorder, name_filter, recording
+from core.capture import Capture, NameFilter, Recorder, model_lock, name_filter, recording
 from core.hooks import hook_points
 from core.objectives import (
     NEXT_TOKEN_INPUT,
@@ -212,6 +213,24 @@ class Model:
         }
         return Capture(tensors, enc.tokens, enc.target_tokens, meta, gradients)
 
+    def _run(self, enc: Encoded, keep: Callable[[str], bool],
+             grads: bool) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], str | None]:
+        """Record one forward pass (and the objective's gradients). One capture at a time per
+        model: Streamlit sessions share a loaded model, and its hooks must only see their own run."""
+        recorder = Recorder(keep, grads)
+        with model_lock(self.model):
+            was_training = self.model.training
+            if was_training:  # eval() walks every module: skip it when already in eval mode
+                self.model.eval()
+            try:
+                with torch.set_grad_enabled(grads):
+                    loss, objective = self._forward(enc, recorder, grads)
+                    gradients = recorder.gradients(loss) if grads else {}
+            finally:
+                if was_training:
+                    self.model.train(True)
+        return recorder.tensors, gradients, objective
+
     # subclasses -------------------------------------------------------------
     def _accepted_inputs(self) -> set[str] | None:
         return None
@@ -231,8 +250,8 @@ class Model:
         enc.target_raw = self.tokenizer.convert_ids_to_tokens(ids)
         enc.target_tokens = [clean_token(t, self._byte_level) for t in enc.target_raw]
 
-    def _run(self, enc: Encoded, keep: Callable[[str], bool],
-             grads: bool) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], str | None]:
+    def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
+        """Run the model with `recorder` attached; return (objective tensor, its text) when grads."""
         raise NotImplementedError
 
 
@@ -286,27 +305,16 @@ class HFModel(Model):
             kwargs["use_cache"] = False
         return kwargs
 
-    def _run(self, enc, keep, grads):
+    def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
+        """One instrumented forward pass; returns (loss or None, objective text or None)."""
         from core.hf import instrumented
 
-        recorder = Recorder(keep, grads)
-        was_training = self.model.training
-        if was_training:  # eval() walks every module: skip it when already in eval mode
-            self.model.eval()
-        gradients, objective = {}, None
-        try:
-            with instrumented(self.layout, recorder) as active, torch.set_grad_enabled(grads):
-                out = self.model(**self.forward_inputs(enc))
-                if self.layout.attention and active.calls == 0:
-                    raise RuntimeError(f"{self.name}: the model did not call the attention interface; "
-                                       "nothing about attention was captured")
-                if grads:
-                    loss, objective = self._objective(out, enc)
-                    gradients = recorder.gradients(loss)
-        finally:
-            if was_training:
-                self.model.train(True)
-        return recorder.tensors, gradients, objective
+        with instrumented(self.layout, recorder) as active:
+            out = self.model(**self.forward_inputs(enc))
+            if self.layout.attention and active.calls == 0:
+                raise RuntimeError(f"{self.name}: the model did not call the attention interface; "
+                                   "nothing about attention was captured")
+            return self._objective(out, enc) if grads else (None, None)
 
     def _objective(self, out, enc: Encoded) -> tuple[torch.Tensor, str]:
         logits = getattr(out, "logits", None)
@@ -367,25 +375,15 @@ class ScratchModel(Model):
     def _accepted_inputs(self) -> set[str]:
         return {"input_ids", "attention_mask", "token_type_ids"}
 
-    def _run(self, enc, keep, grads):
-        recorder = Recorder(keep, grads)
-        was_training = self.model.training
-        if was_training:  # eval() walks every module: skip it when already in eval mode
-            self.model.eval()
-        gradients, objective = {}, None
+    def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
         inputs = enc.inputs
-        try:
-            with recording(self.model, recorder), torch.set_grad_enabled(grads):
-                out = self.model(inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
-                                 token_type_ids=inputs.get("token_type_ids"))
-                if grads:
-                    loss, objective = scratch_objective(self.arch, out.logits, out.hidden, enc.input_ids,
-                                                        attention_mask=inputs.get("attention_mask"))
-                    gradients = recorder.gradients(loss)
-        finally:
-            if was_training:
-                self.model.train(True)
-        return recorder.tensors, gradients, objective
+        with recording(self.model, recorder):
+            out = self.model(inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
+                             token_type_ids=inputs.get("token_type_ids"))
+            if not grads:
+                return None, None
+            return scratch_objective(self.arch, out.logits, out.hidden, enc.input_ids,
+                                     attention_mask=inputs.get("attention_mask"))
 
 
 # =========================================================================== loading
@@ -515,6 +513,7 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
         raise ValueError(f"{folder}: {err} (Attention Lab never runs a model's own custom code)") from None
     cls = _model_class(config)
     model, loading = cls.from_pretrained(folder, config=config, attn_implementation=register(),
+                                         dtype=torch.float32,  # bf16/fp16 checkpoints: fp32 figures
                                          trust_remote_code=False, local_files_only=True,
                                          use_safetensors=None if allow_pickle else True,
                                          output_loading_info=True)
@@ -546,11 +545,19 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
     from huggingface_hub import constants
 
     url = urlparse(constants.ENDPOINT)
-    try:
+
+    def connect() -> bool:
         with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
             return True
-    except OSError:
+
+    # the name lookup itself can hang on a half-broken network: bound the whole probe
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(connect).result(timeout=timeout)
+    except (OSError, concurrent.futures.TimeoutError):
         return False
+    finally:
+        pool.shutdown(wait=False)
 
 
 def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS) -> HFModel:

@@ -1,10 +1,21 @@
-"""Cached access to models (one per process) and captures (per model + text)."""
+"""Cached access to models (one per process) and captures (per model + text), shared by sessions.
+
+Captures are kept as objects (no pickling on every rerun) in an LRU with a byte budget: a
+512-token MiniLM capture is ~180 MB and a SmolLM2 one ~0.7 GB, so a count limit alone could
+exhaust memory. Set ATTENTION_LAB_CAPTURE_CACHE_MB to change the budget (default 3000).
+"""
 
 from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
 
 import streamlit as st
 
 from core.capture import Capture
+
+BUDGET_BYTES = int(float(os.environ.get("ATTENTION_LAB_CAPTURE_CACHE_MB", "3000")) * 1e6)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -15,13 +26,54 @@ def get_model(name: str, _progress=None):
     return load_model(name, progress=_progress) if _progress else load_model(name)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+class CaptureCache:
+    """A thread-safe LRU of captures bounded by their total size in bytes."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        self._items: OrderedDict[tuple, Capture] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> Capture | None:
+        with self._lock:
+            cap = self._items.get(key)
+            if cap is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return cap
+
+    def put(self, key: tuple, cap: Capture) -> None:
+        with self._lock:
+            self._items[key] = cap
+            self._items.move_to_end(key)
+            while len(self._items) > 1 and self.nbytes > self.budget:
+                self._items.popitem(last=False)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.nbytes + sum(g.numel() * g.element_size() for g in c.grads.values())
+                   for c in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@st.cache_resource(show_spinner=False)
+def capture_cache() -> CaptureCache:
+    return CaptureCache(BUDGET_BYTES)
+
+
 def get_capture(name: str, text: str, pair: str | None = None, target: str | None = None,
                 grads: bool = False) -> Capture:
-    """Model.capture(text, ...) for a model name, cached by its arguments."""
-    return get_model(name).capture(text, pair=pair, target=target, grads=grads)
-
-
-def capture_cache_info() -> str:
-    """How the last capture request was served, for the benchmark and the curious."""
-    return st.session_state.get("_last_capture_source", "")
+    """Model.capture(text, ...) for a model name, computed once and shared while it fits the budget.
+    Treat the result as read-only: other sessions see the same object."""
+    cache = capture_cache()
+    key = (name, text, pair, target, grads)
+    cap = cache.get(key)
+    if cap is None:
+        cap = get_model(name).capture(text, pair=pair, target=target, grads=grads)
+        cache.put(key, cap)
+    return cap

@@ -6,6 +6,7 @@ Every page calls `frame(title)` first, so a page works the same when Streamlit r
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -26,6 +27,12 @@ def model_names() -> dict[str, str]:
     from core.models import AVAILABLE
 
     return dict(AVAILABLE)
+
+
+def custom_models_allowed() -> bool:
+    """Hub ids and server folders can be turned off on a shared classroom server:
+    ATTENTION_LAB_CUSTOM_MODELS=0."""
+    return os.environ.get("ATTENTION_LAB_CUSTOM_MODELS", "1") not in ("0", "false", "no")
 
 
 @dataclass
@@ -65,6 +72,9 @@ class Frame:
         except (ValueError, LookupError) as exc:
             st.error(f"Could not run **{self.model_name}** on this text: {exc}")
             return None
+        except Exception as exc:  # an architecture the capture cannot read, or a model-side failure
+            st.error(f"This model's attention can't be shown here: {type(exc).__name__}: {exc}")
+            return None
         if cap.meta.get("truncated"):
             kept = cap.meta["n_tokens_kept"]
             st.warning(f"The text has {cap.meta['n_tokens_original']} tokens; this model reads at most "
@@ -73,6 +83,10 @@ class Frame:
 
 
 def _load(name: str):
+    failed = st.session_state.get("_failed_models", {})
+    if name in failed:  # don't probe the network again on every widget change
+        st.error(f"Could not load model **{name}**: {failed[name]}")
+        return None
     try:
         bar = None
 
@@ -86,6 +100,7 @@ def _load(name: str):
         st.session_state["_last_good_model"] = name
         return model
     except Exception as exc:  # any loader failure becomes a message; the app keeps working
+        st.session_state.setdefault("_failed_models", {})[name] = str(exc)
         st.error(f"Could not load model **{name}**: {exc}")
         return None
 
@@ -98,7 +113,8 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
     sb.markdown("**Your model and sentence**")
     names = model_names()
     last_good = st.session_state.get("_last_good_model", DEFAULT_MODEL)  # fallback for empty input
-    choice = state.selectbox("Model", [*names, CUSTOM], "model", default=DEFAULT_MODEL, container=sb,
+    options = [*names, CUSTOM] if custom_models_allowed() else list(names)
+    choice = state.selectbox("Model", options, "model", default=DEFAULT_MODEL, container=sb,
                              format_func=lambda n: n if n == CUSTOM else f"{n} · {names[n]}")
     model_name = choice
     if choice == CUSTOM:
