@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.tokens import word_labels  # noqa: F401  (re-exported: one implementation, in core.tokens)
+
 LOG2 = float(np.log(2.0))
 
 # name -> (what the number means, "higher is" hint); used by pages and figures as labels.
@@ -186,11 +188,6 @@ def word_level(weights: Any, words_q: Sequence[Sequence[int]],
     words_k = words_q if words_k is None else words_k
     mq, mk = word_matrices(words_q, w.shape[-2], words_k, w.shape[-1])
     return mq @ w @ mk
-
-
-def word_labels(tokens: Sequence[str], words: Sequence[Sequence[int]]) -> list[str]:
-    """One display string per word: its (already cleaned) sub-tokens joined."""
-    return ["".join(str(tokens[i]) for i in word) for word in words]
 
 
 # --------------------------------------------------------------------------- comparing two runs
