@@ -34,14 +34,14 @@ if points and points[0].get("customdata"):
     open_head(*points[0]["customdata"][:2])
 
 st.subheader("Per-head statistics")
-st.caption(f"**{STAT_TITLES[stat]}**: {HEAD_STATS[stat]}. Click a bar to open that head.")
+st.caption(f"**{STAT_TITLES[stat]}**: {HEAD_STATS[stat]}. Click a cell or a bar to open that head.")
 left, right = st.columns([3, 2])
 with left:
-    show_figure(head_stats_figure(stats, stat), "stats")
+    points = clicked(show_figure(head_stats_figure(stats, stat), "stats", on_select="rerun"), "stats")
 with right:
     lowest_first = stat in ("entropy", "distance")
     ranking = head_ranking(stats, stat, top=12, descending=not lowest_first)
-    points = clicked(show_figure(ranking, "ranking", on_select="rerun"), "ranking")
-    if points and points[0].get("customdata"):
-        open_head(*points[0]["customdata"][:2])
+    points += clicked(show_figure(ranking, "ranking", on_select="rerun"), "ranking")
+if points and points[0].get("customdata"):
+    open_head(*points[0]["customdata"][:2])
 state.publish()

@@ -109,6 +109,9 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
     """Draw the shared sidebar and the page title; return the user's choices.
 
     icon: a Material icon such as ":material/grid_view:" (emoji are not drawn)."""
+    # app.py sets this too; a page that Streamlit runs alone (a bookmark on a fresh server)
+    # must still get the wide layout its figures are designed for.
+    st.set_page_config(page_title=f"{title} · Attention Lab", layout="wide")
     sb = st.sidebar
     sb.markdown("**Your model and sentence**")
     names = model_names()

@@ -21,7 +21,18 @@ from plotly.subplots import make_subplots
 
 from core.analysis import as_numpy, row_entropy
 from core.capture import Capture
-from viz.theme import DIVERGING, MASKED, SEQUENTIAL, base_layout, head_label, token_axis, token_label
+from viz.theme import (
+    COLORBAR_ROOM,
+    DIVERGING,
+    MASKED,
+    SEQUENTIAL,
+    base_layout,
+    colorbar_below,
+    head_label,
+    tick_room,
+    token_axis,
+    token_label,
+)
 
 HOVER_TEXT_CELLS = 128 * 128  # above this many cells, hover shows positions instead of tokens
 
@@ -147,14 +158,26 @@ def matrix_heatmap(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[st
     return traces
 
 
-def _colorbar_below(fig: go.Figure, trace: go.Heatmap, col: int, title: str, y: float = -0.3) -> None:
-    """A slim horizontal colour bar under subplot `col` (row 1), below its tick labels, so
-    narrow pages never put a colour bar on top of the next panel's labels."""
-    domain = fig.get_subplot(1, col).xaxis.domain
-    trace.colorbar = dict(orientation="h", x=(domain[0] + domain[1]) / 2, xanchor="center",
-                          len=domain[1] - domain[0], lenmode="fraction", y=y, yanchor="top",
-                          thickness=10, title=dict(text=title, side="top"),
-                          tickfont=dict(size=10))
+def place_colorbar(fig: go.Figure, trace: go.Heatmap, cols: tuple[int, int], title: str) -> None:
+    """A slim horizontal colour bar under subplots cols[0]..cols[1] (row 1), pinned to the bottom
+    of the figure: it never covers the next panel or the tick labels (see theme.colorbar_below)."""
+    x0 = fig.get_subplot(1, cols[0]).xaxis.domain[0]
+    x1 = fig.get_subplot(1, cols[1]).xaxis.domain[1]
+    trace.colorbar = colorbar_below(x0, x1, title)
+    trace.showscale = True
+
+
+def set_columns(fig: go.Figure, widths: Sequence[float], gaps: Sequence[float]) -> None:
+    """Give the row-1 subplots explicit x domains: relative `widths`, paper-fraction `gaps`
+    between neighbours (a gap before a panel with its own y tick labels must be wider)."""
+    free = 1.0 - sum(gaps)
+    total = float(sum(widths))
+    x = 0.0
+    for col, width in enumerate(widths, start=1):
+        right = x + free * width / total
+        fig.get_subplot(1, col).xaxis.domain = (x, min(right, 1.0))
+        if col <= len(gaps):
+            x = right + gaps[col - 1]
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -176,47 +199,53 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     """Scores | weights | V | vectors for one head, on the same token axes (query tokens top to
     bottom). scores [q, k] diverging at 0 with masked cells grey; weights [q, k] on 0..1 with each
     row's sum printed at its right; V [k, d_head] and vectors Z = A·V [q, d_head] on one shared
-    diverging scale, so each row of Z is visibly a blend of V's rows."""
+    diverging scale, so each row of Z is visibly a blend of V's rows.
+
+    Query labels are printed once, left of the scores (weights and vectors share those rows; V
+    too when its keys are the same tokens); each colour scale is a horizontal bar at the bottom."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
     has_v = d.v is not None and d.vectors is not None
-    titles = ["<b>scores</b> S = q·kᵀ/√d", "<b>weights</b> A = softmax(S)"]
+    titles = ["<b>scores</b><br>S = q·kᵀ/√d", "<b>weights</b><br>A = softmax(S)"]
     if has_v:
-        titles += ["<b>V</b> (one row per key)", "<b>vectors</b> Z = A·V"]
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.07,
-                        column_widths=[1, 1.12, 0.8, 0.8][:len(titles)])
+        titles += ["<b>V</b><br>row = key", "<b>vectors</b><br>Z = A·V"]
     n_q, n_k = d.weights.shape
-    height, top, bottom = max(520, min(950, 300 + 14 * n_q)), 60, 150
-    below = -(12 + 7.5 * min(max(map(len, d.k_tokens)), 14)) / (height - top - bottom)  # under the labels
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
+    v_labels = has_v and list(d.k_tokens) != list(d.q_tokens)  # cross-attention: V rows are other tokens
+    sums = n_q <= 48
+    gaps = [0.03, 0.1 if v_labels else (0.075 if sums else 0.035), 0.035][:len(titles) - 1]
+    set_columns(fig, [1, 1.12 if sums else 1, 0.75, 0.75][:len(titles)], gaps)
+    height, top = max(540, min(950, 320 + 14 * n_q)), 92
+    bottom = tick_room([token_label(t) for t in d.k_tokens]) + COLORBAR_ROOM
     show_mask = d.mask if not d.mask.all() else None
     for col, (z, kind) in enumerate(((d.scores, "scores"), (d.weights, "weights")), start=1):
         traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask)
-        _colorbar_below(fig, traces[-1], col, kind, below)
+        place_colorbar(fig, traces[-1], (col, col), kind)
         for trace in traces:
             fig.add_trace(trace, row=1, col=col)
         fig.update_xaxes(token_axis(d.k_tokens), tickangle=-60, row=1, col=col)
-        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), row=1, col=col)
+        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), showticklabels=col == 1, row=1, col=col)
     fig.update_yaxes(title_text="query", row=1, col=1)
-    if n_q <= 48:  # row sums: a column of text just right of the weights
-        sums = d.weights.sum(-1)
-        fig.add_trace(go.Scatter(x=[n_k - 0.1] * n_q, y=list(range(n_q)), mode="text",
-                                 text=[f"Σ {s:.2f}" for s in sums], textposition="middle right",
-                                 textfont=dict(size=10), hoverinfo="skip", showlegend=False,
+    if sums:  # row sums: a column of text just right of the weights
+        fig.add_trace(go.Scatter(x=[n_k - 0.5] * n_q, y=list(range(n_q)), mode="text",
+                                 text=[f"Σ {s:.2f}" for s in d.weights.sum(-1)], textposition="middle right",
+                                 textfont=dict(size=10, color="#555555"), hoverinfo="skip", showlegend=False,
                                  cliponaxis=False), row=1, col=2)
-        fig.update_xaxes(range=[-0.5, n_k + 1.6], row=1, col=2)
+        fig.update_xaxes(range=[-0.5, n_k - 0.5], row=1, col=2)
     if has_v:
         limit = float(np.abs(d.v).max()) or 1.0
         for col, (z, tokens, name) in enumerate(((d.v, d.k_tokens, "V"), (d.vectors, d.q_tokens, "vectors")),
                                                  start=3):
             hm = go.Heatmap(z=z.astype(np.float32), colorscale=DIVERGING, zmid=0, zmin=-limit,
-                            zmax=limit, name=name, showscale=(col == 4),
+                            zmax=limit, name=name, showscale=False,
                             hovertemplate=f"{name} row %{{y}}, dim %{{x}}<br>%{{z:.3f}}<extra></extra>")
             if col == 4:
-                _colorbar_below(fig, hm, 4, "V and vectors (one scale)", below)
+                place_colorbar(fig, hm, (3, 4), "V and vectors (one scale)")
             fig.add_trace(hm, row=1, col=col)
-            fig.update_yaxes(token_axis(tokens, vertical=True), row=1, col=col)
-            fig.update_xaxes(showgrid=False, row=1, col=col)
+            fig.update_yaxes(token_axis(tokens, vertical=True), showticklabels=col == 3 and v_labels,
+                             row=1, col=col)
+            fig.update_xaxes(showgrid=False, title_text="dimension", title_standoff=4, row=1, col=col)
     base_layout(fig, f"{d.label}: scores → weights → vectors", height=height)
-    fig.update_layout(margin=dict(t=top, b=bottom))
+    fig.update_layout(margin=dict(t=top, b=bottom, l=10, r=10))
     return fig
 
 
@@ -275,16 +304,22 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
     what_if = masked_softmax(d.scores, d.mask, temperature)
     h_model = float(row_entropy(d.weights).mean())
     h_what = float(row_entropy(what_if).mean())
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08, subplot_titles=[
-        f"model's weights (T = 1), mean entropy {h_model:.2f} nats",
-        f"<i>what if</i> softmax(scores / {temperature:g}), mean entropy {h_what:.2f} nats"])
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.04, subplot_titles=[
+        f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
+        f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>mean entropy {h_what:.2f} nats"])
     show_mask = d.mask if not d.mask.all() else None
     for col, z in ((1, d.weights), (2, what_if)):
         for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask):
-            trace.showscale = col == 2 if trace.name != "masked" else False
+            if trace.name != "masked":
+                trace.showscale = False
+                if col == 2:
+                    place_colorbar(fig, trace, (1, 2), "weight (both panels)")
             fig.add_trace(trace, row=1, col=col)
         fig.update_xaxes(token_axis(d.k_tokens), tickangle=-60, title_text="key", row=1, col=col)
-        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), row=1, col=col)
+        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), showticklabels=col == 1, row=1, col=col)
+    fig.update_yaxes(title_text="query", row=1, col=1)
     base_layout(fig, f"What if: temperature T = {temperature:g} for {d.label} "
-                "(a what-if, not the model)", height=max(420, min(800, 200 + 12 * len(d.q_tokens))))
+                "(a what-if, not the model)", height=max(460, min(850, 260 + 12 * len(d.q_tokens))))
+    bottom = tick_room([token_label(t) for t in d.k_tokens]) + 24 + COLORBAR_ROOM  # + axis title
+    fig.update_layout(margin=dict(t=90, b=bottom))
     return fig

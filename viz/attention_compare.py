@@ -11,9 +11,17 @@ from plotly.subplots import make_subplots
 
 from core.analysis import heads_max, heads_mean, js_per_head, rollout, tokens_align, word_labels, word_level
 from core.capture import Capture
-from viz.attention import block_tokens, default_stack, head_data, mask_matrix, matrix_heatmap
+from viz.attention import (
+    block_tokens,
+    default_stack,
+    head_data,
+    mask_matrix,
+    matrix_heatmap,
+    place_colorbar,
+    set_columns,
+)
 from viz.attention_overview import head_ranking, head_stats_figure
-from viz.theme import base_layout, head_label, token_axis
+from viz.theme import COLORBAR_ROOM, base_layout, head_label, tick_room, token_axis, token_label
 
 
 def _place(fig: go.Figure, traces: list, col: int, q_tokens: Sequence[str], k_tokens: Sequence[str],
@@ -29,7 +37,9 @@ def weights_figure(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[st
                    x_title: str = "key", y_title: str = "query") -> go.Figure:
     """One [q, k] weights-like matrix on token axes (0..zmax sequential, masked cells grey)."""
     fig = make_subplots(rows=1, cols=1)
-    _place(fig, matrix_heatmap(z, q_tokens, k_tokens, "weights", mask=mask, zmax=zmax), 1, q_tokens, k_tokens)
+    traces = matrix_heatmap(z, q_tokens, k_tokens, "weights", mask=mask, zmax=zmax)
+    traces[-1].colorbar = dict(thickness=14, title=dict(text="weight", side="right"))
+    _place(fig, traces, 1, q_tokens, k_tokens)
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
     return base_layout(fig, title, height=max(420, min(900, 160 + 16 * len(q_tokens))))
@@ -45,29 +55,42 @@ def pair_labels(tokens_a: Sequence[str], tokens_b: Sequence[str]) -> list[str]:
 def compare_view(cap_a: Capture, cap_b: Capture, layer: int, head: int, stack: str | None = None,
                  block: str = "self_attn") -> go.Figure:
     """Weights of one head for sentence A and B side by side, and A − B where the tokens align
-    (same length; diverging scale centred at 0). Without alignment only A and B are shown."""
+    (same length; diverging scale centred at 0). Without alignment only A and B are shown.
+
+    A and B share one 0..1 colour bar under both; A − B has its own under it. Both sit at the
+    bottom edge, below the tick labels; each panel keeps its own query labels (they differ)."""
     da = head_data(cap_a, layer, head, stack, block)
     db = head_data(cap_b, layer, head, stack, block)
     aligned = da.weights.shape == db.weights.shape
     titles = ["<b>A</b> weights", "<b>B</b> weights"]
-    titles += ["<b>A − B</b> (red: A attends more)"] if aligned else []
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, horizontal_spacing=0.08)
+    titles += ["<b>A − B</b><br>red: A attends more"] if aligned else []
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
+    q_lab = pair_labels(da.q_tokens, db.q_tokens) if aligned else []
+    k_lab = pair_labels(da.k_tokens, db.k_tokens) if aligned else []
+    # the gap before a panel holds that panel's query labels: wide enough for the longest one
+    gap = lambda labels: min(0.2, 0.03 + 0.013 * max(len(token_label(t)) for t in labels))  # noqa: E731
+    gaps = [gap(db.q_tokens)] + ([gap(q_lab)] if aligned else [])
+    set_columns(fig, [1] * len(titles), gaps)
     for col, d in ((1, da), (2, db)):
         traces = matrix_heatmap(d.weights, d.q_tokens, d.k_tokens, "weights",
                                 mask=None if d.mask.all() else d.mask)
-        traces[-1].showscale = col == 2
-        traces[-1].colorbar = dict(x=0.64 if aligned else 1.0, thickness=10, len=0.9)
+        traces[-1].showscale = False
+        if col == 2:
+            place_colorbar(fig, traces[-1], (1, 2), "weight (A and B)")
         _place(fig, traces, col, d.q_tokens, d.k_tokens)
+    labels = [*da.k_tokens, *db.k_tokens]
     if aligned:
         diff = da.weights - db.weights
         both = da.mask & db.mask
-        q_lab, k_lab = pair_labels(da.q_tokens, db.q_tokens), pair_labels(da.k_tokens, db.k_tokens)
         traces = matrix_heatmap(diff, q_lab, k_lab, "difference", mask=None if both.all() else both,
                                 zmax=max(float(np.abs(diff).max()), 1e-6))
-        traces[-1].colorbar = dict(thickness=10, len=0.9, title=dict(text="A − B", side="right"))
+        place_colorbar(fig, traces[-1], (3, 3), "A − B")
         _place(fig, traces, 3, q_lab, k_lab)
+        labels += k_lab
+    n = max(len(da.q_tokens), len(db.q_tokens))
     base_layout(fig, f"{da.label}: A vs B" + ("" if aligned else " (different lengths: no A − B)"),
-                height=max(440, min(900, 200 + 14 * max(len(da.q_tokens), len(db.q_tokens)))))
+                height=max(440, min(900, 260 + 16 * n)))
+    fig.update_layout(margin=dict(t=90, b=tick_room([token_label(t) for t in labels]) + COLORBAR_ROOM))
     return fig
 
 
@@ -86,10 +109,9 @@ def js_figures(js: np.ndarray, top: int = 10) -> tuple[go.Figure, go.Figure]:
     """The JS divergence of every head (heatmap) and the heads that change most (bars)."""
     stats = {"JS divergence": js}
     grid = head_stats_figure(stats, "JS divergence")
-    grid.update_layout(title_text="How much each head changes from A to B: Jensen-Shannon "
-                                  "divergence of its weights (0 = same, log 2 ≈ 0.69 = disjoint)")
+    grid.update_layout(title_text="JS divergence A → B")
     bars = head_ranking(stats, "JS divergence", top=top, descending=True)
-    bars.update_layout(title_text=f"The {top} heads that change most")
+    bars.update_layout(title_text="Top changes")
     return grid, bars
 
 
@@ -102,15 +124,22 @@ def heads_aggregate_view(cap: Capture, layer: int, stack: str | None = None,
     w = cap[f"{stack}.{layer}.{block}.weights"][0]  # [H, q, k]
     q_tokens, k_tokens = block_tokens(cap, stack, block)
     mask = mask_matrix(cap, f"{stack}.{layer}.{block}.mask", tuple(w.shape[-2:]))
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=[
-        "<b>mean</b> over heads (rows sum to 1)", "<b>max</b> over heads (strongest head per cell)"])
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.03, subplot_titles=[
+        "<b>mean</b> over heads<br>(rows sum to 1)", "<b>max</b> over heads<br>(strongest head per cell)"])
     for col, z in ((1, heads_mean(w)), (2, heads_max(w))):
         traces = matrix_heatmap(z, q_tokens, k_tokens, "weights", mask=None if mask.all() else mask)
-        traces[-1].showscale = col == 2
+        traces[-1].showscale = False
+        if col == 2:
+            place_colorbar(fig, traces[-1], (1, 2), "weight (both panels)")
         _place(fig, traces, col, q_tokens, k_tokens)
+        fig.update_yaxes(showticklabels=col == 1, row=1, col=col)  # same query rows
+    fig.update_xaxes(title_text="key")
+    fig.update_yaxes(title_text="query", row=1, col=1)
     where = "" if (stack, block) == ("encoder", "self_attn") else f" ({stack} {block})"
-    return base_layout(fig, f"Layer {layer}{where}: all {w.shape[0]} heads combined",
-                       height=max(440, min(900, 180 + 14 * len(q_tokens))))
+    base_layout(fig, f"Layer {layer}{where}: all {w.shape[0]} heads combined",
+                height=max(480, min(900, 260 + 14 * len(q_tokens))))
+    fig.update_layout(margin=dict(t=90, b=tick_room([token_label(t) for t in k_tokens]) + 24 + COLORBAR_ROOM))
+    return fig
 
 
 def rollout_view(cap: Capture, layer: int | None = None, stack: str | None = None,

@@ -91,16 +91,22 @@ def lines_view(cap: Capture, layer: int, stack: str | None = None, block: str = 
             customdata=[[side, i] for i in range(len(tokens))],
             hovertemplate=f"{side} %{{text}} (%{{customdata[1]}})<extra>click to filter</extra>"))
     fig = go.Figure(traces, _validate=False)
-    fig.update_xaxes(range=[-0.8, 1.8], visible=False)
-    fig.update_yaxes(visible=False, range=[float(min(y_q.min(), y_k.min())) - 1, 1])
+    fig.update_xaxes(range=[-0.4, 1.4], visible=False, fixedrange=True)
+    fig.update_yaxes(visible=False, range=[float(min(y_q.min(), y_k.min())) - 0.7, 1.6])
     where = "" if (stack, block) == ("encoder", "self_attn") else f" ({stack} {block})"
     what = ""
     if token is not None:
         tokens = q_tokens if direction == "from" else k_tokens
         what = f", lines {direction} “{token_label(tokens[token])}” ({token})"
     base_layout(fig, f"Layer {layer}{where}: weights as lines, one colour per head{what}",
-                height=max(420, min(2400, 80 + 22 * max(n_q, n_k))))
-    fig.update_layout(legend=dict(title="heads (click to toggle)", itemclick="toggle",
-                                  itemdoubleclick="toggleothers"), hovermode="closest",
+                height=max(460, min(2400, 150 + 22 * max(n_q, n_k))))
+    # the legend as a row of heads above the plot (a column at the right squeezes the lines)
+    for text, x, anchor in (("query", 0, "right"), ("key", 1, "left")):
+        fig.add_annotation(text=f"<b>{text}</b>", x=x, y=0.6, xanchor=anchor, yanchor="bottom",
+                           showarrow=False, font=dict(color="#555555"))
+    fig.update_layout(legend=dict(title=dict(text="<b>heads</b>", side="left"), orientation="h", x=0,
+                                  xanchor="left", y=1.0, yanchor="bottom", itemclick="toggle",
+                                  itemdoubleclick="toggleothers", itemwidth=30),
+                      hovermode="closest", margin=dict(t=64 + 24 * -(-n_heads // 6), l=10, r=10),
                       meta={"lines": int(min(total, MAX_LINES))})
     return fig

@@ -131,23 +131,55 @@ def overview(cap: Capture, stack: str | None = None, block: str = "self_attn",
 
 
 def head_stats_figure(stats: Mapping[str, np.ndarray], stat: str = "entropy") -> go.Figure:
-    """One statistic for every head: a [layers, heads] heatmap with the values printed."""
+    """One statistic for every head as a clickable [layers, heads] grid with the values printed.
+
+    Like overview(), the colours are a layout image and the cells are invisible scatter points
+    carrying customdata [layer, head] (a heatmap trace would make the chart unclickable in
+    Streamlit); the same points print the values, dark text on bright cells and vice versa."""
     if stat not in stats:
         raise ValueError(f"stat must be one of {list(stats)}, got {stat!r}")
-    z = np.asarray(stats[stat], dtype=np.float32)
+    z = np.asarray(stats[stat], dtype=np.float64)
     n_layers, n_heads = z.shape
-    labels = [[head_label(layer, head) for head in range(n_heads)] for layer in range(n_layers)]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=list(range(n_heads)), y=list(range(n_layers)), colorscale=SEQUENTIAL, text=labels,
-        texttemplate="%{z:.2f}", textfont=dict(size=10), colorbar=dict(thickness=12),
-        hovertemplate="<b>%{text}</b><br>" + STAT_TITLES.get(stat, stat) + " %{z:.3f}<extra></extra>"))
+    finite = z[np.isfinite(z)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    hi = hi if hi > lo else lo + 1.0
+    level = np.clip(np.nan_to_num((z - lo) / (hi - lo), nan=0.0), 0, 1)
+    rgb = colormap_lut(SEQUENTIAL)[np.rint(level * 255).astype(int)]
+    rgb[~np.isfinite(z)] = (200, 200, 200)
+    up = max(1, -(-96 // max(n_layers, n_heads)))  # sharp cell edges when the browser scales up
+    cells = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
+    title = STAT_TITLES.get(stat, stat)
+    values = [z[c] for c in cells]
+    text_size = 12 if n_heads <= 8 else 10
+
+    def fmt(v: float) -> str:  # many heads, narrow cells: .52 instead of 0.52
+        if not np.isfinite(v):
+            return "–"
+        return f"{v:.2f}" if n_heads <= 8 or abs(v) >= 1 else f"{v:.2f}".replace("0.", ".", 1)
+    points = go.Scatter(
+        x=[h for _, h in cells], y=[layer for layer, _ in cells], mode="markers+text",
+        customdata=[list(c) for c in cells], name="heads", showlegend=False,
+        text=[fmt(v) for v in values] if n_heads <= 16 else None,
+        textfont=dict(size=text_size, color=["#000000" if level[c] > 0.55 else "#ffffff" for c in cells]),
+        marker=dict(size=18, opacity=0, color=[lo] * len(cells), colorscale=SEQUENTIAL, cmin=lo, cmax=hi,
+                    showscale=True, colorbar=dict(thickness=12, title=dict(text=title, side="right"))),
+        hovertext=[f"<b>{head_label(*c)}</b><br>{title} {v:.3f}<br><i>click to open</i>" for c, v in
+                   zip(cells, values)],
+        hovertemplate="%{hovertext}<extra></extra>")
+    fig = go.Figure(points)
+    fig.update_layout(
+        images=[dict(source=png_data_uri(rgb.astype(np.uint8).repeat(up, 0).repeat(up, 1)), xref="x",
+                     yref="y", x=-0.5, y=-0.5, sizex=n_heads, sizey=n_layers, xanchor="left",
+                     yanchor="top", sizing="stretch", layer="below")],
+        hovermode="closest", hoverdistance=-1, plot_bgcolor="#ffffff")
     fig.update_xaxes(tickmode="array", tickvals=list(range(n_heads)),
-                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False)
+                     ticktext=[f"H{h}" for h in range(n_heads)], side="top",
+                     showgrid=False, zeroline=False, range=[-0.5, n_heads - 0.5])
     fig.update_yaxes(tickmode="array", tickvals=list(range(n_layers)),
-                     ticktext=[f"L{layer}" for layer in range(n_layers)], autorange="reversed",
-                     showgrid=False)
-    base_layout(fig, f"{STAT_TITLES.get(stat, stat)} per head: {HEAD_STATS.get(stat, '')}",
-                height=max(260, 70 + 38 * n_layers))
+                     ticktext=[f"L{layer}" for layer in range(n_layers)], showgrid=False, zeroline=False,
+                     range=[n_layers - 0.5, -0.5])  # reversed: L0 on top
+    base_layout(fig, f"{title} per head", height=max(280, 100 + 30 * n_layers))
+    fig.update_layout(margin=dict(t=80, l=44))
     return fig
 
 
@@ -164,8 +196,8 @@ def head_ranking(stats: Mapping[str, np.ndarray], stat: str = "entropy", top: in
                            text=[f"{v:.2f}" for v in values], textposition="auto",
                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", type="category")
-    order = "highest" if descending else "lowest"
-    base_layout(fig, f"Heads with the {order} {STAT_TITLES.get(stat, stat)}",
+    order = "Highest" if descending else "Lowest"
+    base_layout(fig, f"{order} {STAT_TITLES.get(stat, stat)}",
                 height=max(260, 60 + 24 * len(ranked)))
     fig.update_xaxes(title_text=STAT_TITLES.get(stat, stat))
     return fig

@@ -30,8 +30,32 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int | None = N
     return fig
 
 
+PRESENT_SCALE = 1.4  # presentation font size / normal font size, roughly
+
+
+def tick_room(labels: list[str], font_size: int = 13, angle: int = 60) -> int:
+    """Pixels that x tick labels rotated by `angle` degrees take below the plot."""
+    longest = max((len(str(t)) for t in labels), default=1)
+    return int(8 + 0.62 * font_size * min(longest, 18) * (0.87 if angle == 60 else 1.0))
+
+
+def colorbar_below(x0: float, x1: float, title: str, thickness: int = 10) -> dict:
+    """A horizontal colour bar spanning paper x0..x1, pinned to the bottom edge of the figure
+    (yref="container"), so it never lands on tick labels whatever their length. Reserve
+    COLORBAR_ROOM pixels of bottom margin below the tick labels for it."""
+    return dict(orientation="h", x=(x0 + x1) / 2, xanchor="center", len=max(x1 - x0, 0.12),
+                lenmode="fraction", yref="container", y=0.0, yanchor="bottom", ypad=8,
+                thickness=thickness, title=dict(text=title, side="bottom"), tickfont=dict(size=11),
+                outlinewidth=0)
+
+
+COLORBAR_ROOM = 62  # bottom-margin pixels a colorbar_below() needs (title, bar, tick labels)
+
+
 def presentation(fig: go.Figure) -> go.Figure:
-    """Projector theme: large fonts, thick lines, high contrast. Returns a new figure."""
+    """Projector theme: large fonts, thick lines, high contrast. Returns a new figure.
+
+    Fixed pixel room (margins, colour bars) grows with the fonts so labels still fit."""
     out = go.Figure(fig)
     size = 22
     out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 6,
@@ -45,6 +69,26 @@ def presentation(fig: go.Figure) -> go.Figure:
     for trace in out.data:
         if trace.type == "scatter" and trace.line is not None:
             trace.line.width = max(trace.line.width or 2, 4)
+    for trace in out.data:
+        if trace.type == "heatmap" and trace.showscale is not False:
+            bar = trace.colorbar
+        elif trace.type in ("scatter", "bar") and trace.marker is not None and trace.marker.showscale:
+            bar = trace.marker.colorbar
+        else:
+            bar = None
+        if bar is not None:
+            bar.thickness = int((bar.thickness or 12) * 1.5)
+            bar.tickfont.size = size - 4
+        # printed values (row sums) grow too, except the per-head grid whose cells are narrow
+        if (trace.type == "scatter" and trace.mode and "text" in trace.mode and trace.name != "heads"
+                and isinstance(trace.textfont.size, (int, float))):
+            trace.textfont.size = int(trace.textfont.size * PRESENT_SCALE)
+        if trace.type == "heatmap" and trace.texttemplate and trace.textfont is not None:
+            trace.textfont.size = int((trace.textfont.size or 10) * 1.3)
+    margin = out.layout.margin
+    out.update_layout(margin=dict(
+        l=int((margin.l or 10) * PRESENT_SCALE), r=int((margin.r or 10) * PRESENT_SCALE),
+        t=int((margin.t or 50) * 1.3), b=int((margin.b or 10) * PRESENT_SCALE)))
     if out.layout.height:
         out.update_layout(height=int(out.layout.height * 1.25))
     return out

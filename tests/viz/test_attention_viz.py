@@ -169,7 +169,15 @@ def test_stats_and_ranking_figures():
     cap = _cap()
     stats = capture_stats(cap)
     fig = _spec(head_stats_figure(stats, "entropy"))
-    assert array(fig["data"][0]["z"]).shape == (2, 4)
+    assert [t["type"] for t in fig["data"]] == ["scatter"]  # no heatmap trace: cells stay clickable
+    cells = fig["data"][0]
+    assert cells["customdata"][5] == [1, 1] and cells["text"][5] == f"{stats['entropy'][1, 1]:.2f}"
+    rgb = decode_png(fig["layout"]["images"][0]["source"].encode())
+    up = rgb.shape[0] // 2
+    assert rgb.shape == (2 * up, 4 * up, 3)
+    z = stats["entropy"]
+    brightest = np.unravel_index(np.nanargmax(z), z.shape)  # top of the scale: viridis yellow
+    assert np.array_equal(rgb[brightest[0] * up, brightest[1] * up], colormap_lut(SEQUENTIAL)[255])
     bars = _spec(head_ranking(stats, "entropy", top=3))
     assert len(bars["data"][0]["y"]) == 3 and bars["data"][0]["y"][0].startswith("L")
     assert len(bars["data"][0]["customdata"][0]) == 2
@@ -202,7 +210,7 @@ def test_compare_difference_and_js():
     js = compare_js(a, b)
     assert js.shape == (2, 4) and np.allclose(js, 0, atol=1e-6)
     grid, bars = js_figures(js)
-    assert grid.data[0].type == "heatmap" and bars.data[0].type == "bar"
+    assert grid.data[0].type == "scatter" and grid.layout.images and bars.data[0].type == "bar"
     short = _cap(n=4, seed=1)
     assert compare_js(a, short) is None
     assert len([t for t in compare_view(a, short, 0, 0).data if t.name == "difference"]) == 0
