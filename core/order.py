@@ -16,6 +16,7 @@ import torch
 from core.capture import capture
 from core.config import TransformerConfig
 from core.model import Transformer
+from core.rng import seeded
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,11 @@ class OrderResult:
     output_b: np.ndarray
     weight_diff: float
     output_diff: float
+
+    @property
+    def output_diff_per_word(self) -> np.ndarray:
+        """max |A - B| of each word's output vector [words] (after alignment)."""
+        return np.abs(self.output_a - self.output_b).max(axis=1)
 
 
 def align(words_a: list[str], words_b: list[str]) -> list[int]:
@@ -64,16 +70,20 @@ def order_matters(kind: str, sentence_a: str = "the dog ate the cat",
 
     The vocabulary is the sentences' own words (sorted). The same seed gives the same weights
     for every kind that has no parameters of its own, so "none" and "sinusoidal" differ only
-    by the encoding.
+    by the encoding. ValueError (a message for the learner) when a sentence has no words or B
+    is not a permutation of A.
     """
     words_a, words_b = sentence_a.lower().split(), sentence_b.lower().split()
+    for name, words in (("A", words_a), ("B", words_b)):
+        if not words:
+            raise ValueError(f"sentence {name} is empty: type a sentence with at least one word")
     perm = align(words_a, words_b)
     vocab = sorted(set(words_a))
     cfg = TransformerConfig(arch="encoder", vocab_size=len(vocab), d_model=d_model, n_heads=n_heads,
                             n_layers=n_layers, d_ff=2 * d_model, max_len=max(len(words_a), 2),
                             positional=kind)
-    torch.manual_seed(seed)
-    model = Transformer(cfg).double().eval()
+    with seeded(seed):  # the global RNG is restored after
+        model = Transformer(cfg).double().eval()
 
     def run(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         ids = torch.tensor([[vocab.index(w) for w in words]])

@@ -206,12 +206,18 @@ def rope_features(n_positions: int, d_model: int, base: float = 10000.0) -> torc
     return torch.cat([torch.cos(ang), torch.sin(ang)], dim=1)[:, :d_model]
 
 
-def rope_score_offset_spread(n_positions: int, d_head: int, seed: int = 0) -> float:
-    """max |score(m, n) - score(m + t, n + t)| for random q, k rotated by RoPE (0 = offset only)."""
+def rope_scores(n_positions: int, d_head: int, seed: int = 0) -> np.ndarray:
+    """Scores q_m . k_n [N, N] of one random q and one random k (seeded, float64), each rotated
+    by RoPE at every position: constant along each diagonal (they depend on n - m only)."""
     gen = torch.Generator().manual_seed(seed)
     q = torch.randn(1, 1, 1, d_head, generator=gen, dtype=torch.float64).expand(1, 1, n_positions, d_head)
     k = torch.randn(1, 1, 1, d_head, generator=gen, dtype=torch.float64).expand(1, 1, n_positions, d_head)
-    scores = (apply_rope(q) @ apply_rope(k).transpose(-1, -2))[0, 0].numpy()
+    return (apply_rope(q) @ apply_rope(k).transpose(-1, -2))[0, 0].numpy()
+
+
+def rope_score_offset_spread(n_positions: int, d_head: int, seed: int = 0) -> float:
+    """max |score(m, n) - score(m + t, n + t)| for random q, k rotated by RoPE (0 = offset only)."""
+    scores = rope_scores(n_positions, d_head, seed)
     return max(float(np.ptp(np.diagonal(scores, k_))) for k_ in range(-n_positions + 1, n_positions))
 
 

@@ -25,11 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from core.capture import capture
 from core.config import TransformerConfig
 from core.model import Transformer
+from core.positional import sinusoidal
+from core.reference_embeddings import minilm_embeddings
+from core.rng import seeded
 
 VOCAB = 48
 TRAIN_LENGTH = 16
@@ -95,8 +100,8 @@ def train(kind: str, settings: TrainSettings = TrainSettings(),
     Returns the model (eval mode) and the loss of every step. `progress(step, total, loss)` is
     called every 10 steps and at the end (a Streamlit page hands it to st.progress).
     """
-    torch.manual_seed(settings.seed)  # weight init
-    model = Transformer(model_config(kind, settings))
+    with seeded(settings.seed):  # weight init; the global RNG is restored after
+        model = Transformer(model_config(kind, settings))
     gen = torch.Generator().manual_seed(settings.seed + 1)  # data
     lr = settings.lr_learned if kind == "learned" else settings.lr
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -140,6 +145,27 @@ def accuracy_by_length(model: Transformer, lengths: tuple[int, ...] = EVAL_LENGT
                        n_sequences: int = 512) -> dict[int, float | None]:
     """{length: accuracy or None} over `lengths` (extrapolation past TRAIN_LENGTH)."""
     return {n: evaluate(model, n, n_sequences) for n in lengths}
+
+
+def layer0_weights(model: Transformer, length: int = TRAIN_LENGTH, seed: int = 1) -> np.ndarray:
+    """Layer-0 self-attention weights [heads, length, length] on one held-out sequence (a seeded
+    random order of `length` distinct tokens): a previous-token head shows as the line just left
+    of the diagonal."""
+    ids = torch.randperm(length, generator=torch.Generator().manual_seed(seed))[None]
+    cap = capture(model, ids, names=["encoder.0.self_attn.weights"])
+    return cap["encoder.0.self_attn.weights"][0].numpy()
+
+
+def position_tables(learned: Transformer) -> dict[str, np.ndarray]:
+    """Position tables [N, d] to compare: the trained learned table, sinusoidal at the same size,
+    and MiniLM's learned table (first 64 rows) when its package is installed."""
+    table = learned.embed.learned.table.weight.detach().numpy()
+    tables = {"trained learned table": table,
+              f"sinusoidal (d={table.shape[1]})": sinusoidal(len(table), table.shape[1]).numpy()}
+    minilm = minilm_embeddings()
+    if minilm is not None:
+        tables["MiniLM's learned table (first 64)"] = minilm["position"][:64]
+    return tables
 
 
 # --------------------------------------------------------------------------- checkpoints

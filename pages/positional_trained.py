@@ -2,19 +2,19 @@
 
 import numpy as np
 import streamlit as st
-import torch
 
-from core.capture import capture
 from core.order import order_matters
-from core.positional import KINDS, alibi_bias, alibi_slopes, apply_rope, sinusoidal
-from core.reference_embeddings import minilm_embeddings
+from core.positional import KINDS, alibi_bias, alibi_slopes
+from core.scorecard import rope_score_offset_spread, rope_scores
 from core.toy_task import (
     TRAIN_LENGTH,
     TRAINED_KINDS,
     TrainSettings,
     accuracy_by_length,
     chance,
+    layer0_weights,
     load_trained,
+    position_tables,
     train,
 )
 from ui import state
@@ -22,6 +22,18 @@ from ui.frame import frame, show_figure
 from viz import positional as vp
 
 f = frame("Positional encodings: order and training")
+load = st.cache_resource(load_trained, show_spinner=False)
+
+
+@st.cache_data(show_spinner=False)
+def trained_layer0(kind: str) -> np.ndarray:
+    return layer0_weights(load(kind)[0])
+
+
+@st.cache_data(show_spinner=False)
+def learned_tables() -> dict[str, np.ndarray]:
+    return position_tables(load("learned")[0])
+
 
 st.subheader("Order matters")
 st.markdown("Your deck: *“The dog ate the cat” has a different meaning from “the cat ate the dog”.* Run the "
@@ -33,33 +45,33 @@ sentence_a = c2.text_input("Sentence A", "the dog ate the cat", key="order_a")
 sentence_b = c3.text_input("Sentence B (same words, new order)", "the cat ate the dog", key="order_b")
 try:
     result = st.cache_data(order_matters, show_spinner=False)(kind, sentence_a, sentence_b)
-except ValueError as exc:
-    st.error(str(exc))
-    st.stop()
-layer = state.slider("Layer", "order_layer", 0, result.weights_a.shape[0] - 1, 0)
-head = state.slider("Head", "order_head", 0, result.weights_a.shape[1] - 1, 0)
-per_word = np.abs(result.output_a - result.output_b).max(axis=1)
-show_figure(vp.order_matters(result.words_a, result.words_b, result.weights_a[layer, head],
-                             result.weights_b[layer, head], per_word), key="order_fig")
-m1, m2 = st.columns(2)
-m1.metric("max |A − B|, attention weights", f"{result.weight_diff:.3g}")
-m2.metric("max |A − B|, outputs", f"{result.output_diff:.3g}")
-if kind == "none":
-    st.success("Without positions every word gets the same attention row and the same output in both "
-               f"sentences (difference {result.output_diff:.1g}: float64 rounding, i.e. zero). The model "
-               "cannot know who ate whom.")
-else:
-    st.info(f"With **{kind}** the same word gets a different row and output: order is visible.")
+except ValueError as exc:  # no words, or B is not a reordering of A
+    result = None
+    st.info(str(exc))
+if result is not None:
+    layer = state.slider("Layer", "order_layer", 0, result.weights_a.shape[0] - 1, 0)
+    head = state.slider("Head", "order_head", 0, result.weights_a.shape[1] - 1, 0)
+    show_figure(vp.order_matters(result.words_a, result.words_b, result.weights_a[layer, head],
+                                 result.weights_b[layer, head], result.output_diff_per_word), key="order_fig")
+    m1, m2 = st.columns(2)
+    m1.metric("max |A − B|, attention weights", f"{result.weight_diff:.3g}")
+    m2.metric("max |A − B|, outputs", f"{result.output_diff:.3g}")
+    if kind == "none":
+        st.success("Without positions every word gets the same attention row and the same output in both "
+                   f"sentences (difference {result.output_diff:.1g}: float64 rounding, i.e. zero). The model "
+                   "cannot know who ate whom.")
+    else:
+        st.info(f"With **{kind}** the same word gets a different row and output: order is visible.")
 
 st.subheader("Trained comparison")
 st.markdown(f"One tiny encoder per encoding (2 layers, d_model 32), trained on **previous token**: output "
             f"the word one position to the left, on sequences of {TRAIN_LENGTH} distinct tokens. A model "
             "without positions sees only *which* words are present, so it is right 1 time in N−1. Then "
             "every model is tested on **longer** sequences than it ever saw.")
-records, models = {}, {}
+records = {}
 for k in TRAINED_KINDS:
     try:
-        models[k], records[k] = st.cache_resource(load_trained, show_spinner=False)(k)
+        records[k] = load(k)[1]
     except FileNotFoundError as exc:
         st.warning(str(exc))
 if records:
@@ -70,13 +82,8 @@ if records:
     show_figure(vp.accuracy_vs_length(curves, TRAIN_LENGTH, {n: chance(n) for n in lengths}), key="tr_len")
     st.caption("Learned positions stop at the table's last row: no row, no prediction. ALiBi here is the "
                "symmetric encoder variant (−m·|i−j|): it cannot tell left from right, which caps it near ½.")
-if "learned" in models:
-    tables = {"trained learned table": models["learned"].embed.learned.table.weight.detach().numpy(),
-              "sinusoidal (d=32)": sinusoidal(TRAIN_LENGTH, 32).numpy()}
-    minilm = minilm_embeddings()
-    if minilm is not None:
-        tables["MiniLM's learned table (first 64)"] = minilm["position"][:64]
-    show_figure(vp.similarity_side_by_side(tables), key="tr_tables")
+if "learned" in records:
+    show_figure(vp.similarity_side_by_side(learned_tables()), key="tr_tables")
     st.caption("A learned table has no built-in structure: neighbours end up similar only as far as "
                "training made them. MiniLM's 512-row table learned a smooth band, close to sin/cos.")
 a, b = st.columns(2)
@@ -85,17 +92,13 @@ with a:
                              labels=[f"m=1/{round(1 / s)}" for s in alibi_slopes(4).tolist()],
                              title="ALiBi: score bias per head"), key="tr_alibi")
 with b:
-    gen = torch.Generator().manual_seed(0)
-    q, kk = (torch.randn(1, 1, 1, 16, generator=gen, dtype=torch.float64).expand(1, 1, 32, 16) for _ in "qk")
-    scores = (apply_rope(q) @ apply_rope(kk).transpose(-1, -2))[0, 0].numpy()
-    show_figure(vp.rope_scores(scores), key="tr_rope")
-st.caption("RoPE's score of one fixed q and k is constant along every diagonal: it depends on n − m only. "
+    show_figure(vp.rope_scores(st.cache_data(rope_scores)(32, 16)), key="tr_rope")
+st.caption("RoPE's score of one fixed q and k is constant along every diagonal (up to rounding, "
+           f"{st.cache_data(rope_score_offset_spread)(32, 16):.1g}): it depends on n − m only. "
            "Below, the trained models' layer-0 attention weights on one held-out sequence: the line just "
            "left of the diagonal is the previous-token head.")
-ids = torch.randperm(TRAIN_LENGTH, generator=torch.Generator().manual_seed(1))[None]
-for k in [x for x in ("rope", "alibi", "sinusoidal") if x in models]:
-    cap = capture(models[k], ids, names=["encoder.0.self_attn.weights"])
-    show_figure(vp.head_maps(cap["encoder.0.self_attn.weights"][0], title=f"{k}: trained layer-0 weights"),
+for k in [x for x in ("rope", "alibi", "sinusoidal") if x in records]:
+    show_figure(vp.head_maps(trained_layer0(k), title=f"{k}: trained layer-0 weights"),
                 key=f"tr_heads_{k}", export=False)
 
 st.subheader("Retrain one encoding")

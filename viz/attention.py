@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import torch
 from plotly.subplots import make_subplots
 
 from core.analysis import as_numpy, row_entropy
+from core.attention import masked_softmax as core_masked_softmax
 from core.capture import Capture
 from viz.theme import (
     COLORBAR_ROOM,
@@ -181,15 +183,13 @@ def set_columns(fig: go.Figure, widths: Sequence[float], gaps: Sequence[float]) 
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """softmax(scores / T) over allowed keys: [q, k] -> [q, k]; a fully masked row gives zeros."""
+    """softmax(scores / T) over allowed keys: [q, k] -> [q, k] float32; a fully masked row gives
+    zeros. The what-if runs the model's own `core.attention.masked_softmax` (in float64)."""
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
-    s = np.where(mask, scores.astype(np.float64) / temperature, -np.inf)
-    top = np.max(s, axis=-1, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0.0)
-    e = np.where(mask, np.exp(s - top), 0.0)
-    total = e.sum(-1, keepdims=True)
-    return (e / np.where(total > 0, total, 1.0)).astype(np.float32)
+    scaled = torch.from_numpy(np.asarray(scores, dtype=np.float64) / temperature)
+    weights = core_masked_softmax(scaled, torch.from_numpy(np.array(mask, dtype=bool)))
+    return weights.numpy().astype(np.float32)
 
 
 # --------------------------------------------------------------------------- (a) head view

@@ -80,3 +80,12 @@ def test_retrain_button_runs_with_progress(trained):
     trained.button(key="tr_button").click().run()
     assert not trained.exception
     assert any("after 50 steps" in m.value for m in trained.markdown)
+
+
+def test_empty_sentence_is_explained_not_a_traceback(trained):
+    trained.text_input(key="order_a").set_value("   ").run()
+    assert not trained.exception, [e.value for e in trained.exception]
+    assert any("at least one word" in i.value for i in trained.info)
+    assert any(c.get("layout", {}).get("title") for c in _charts(trained))  # the rest still renders
+    trained.text_input(key="order_a").set_value("the dog ate the cat").run()
+    assert not trained.exception and not any("at least one word" in i.value for i in trained.info)

@@ -84,3 +84,17 @@ def test_order_matters_zero_for_none_nonzero_for_sinusoidal():
 def test_align_rejects_different_words():
     with pytest.raises(ValueError, match="same|exactly"):
         align(["the", "dog"], ["the", "cat"])
+
+
+@pytest.mark.parametrize("a, b", [("", "the cat"), ("   ", "  "), ("the dog", "")])
+def test_order_matters_explains_an_empty_sentence(a, b):
+    with pytest.raises(ValueError, match="at least one word"):
+        order_matters("none", a, b)
+
+
+def test_seeded_construction_leaves_the_global_rng_alone():
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    order_matters("sinusoidal")
+    train("rope", TrainSettings(steps=2, batch=4))
+    assert torch.equal(torch.get_rng_state(), state)
