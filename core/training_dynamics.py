@@ -14,7 +14,10 @@ back 8 positions, so attention has to learn something.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -172,7 +175,56 @@ def _train(variant: str, *, steps: int, n_layers: int, batch: int, lr: float, se
                            np.asarray(snaps), captures)
 
 
-def all_variant_histories(*, steps: int = 60, n_layers: int = 6,
+def all_variant_histories(*, steps: int = 60, n_layers: int = 6, batch: int = 32, lr: float = 3e-3,
                           seed: int = 0) -> dict[str, GradientHistory]:
     """train_gradient_history for every VARIANTS entry (same seed, same data)."""
-    return {v: train_gradient_history(v, steps=steps, n_layers=n_layers, seed=seed) for v in VARIANTS}
+    return {v: train_gradient_history(v, steps=steps, n_layers=n_layers, batch=batch, lr=lr, seed=seed)
+            for v in VARIANTS}
+
+
+# --- Shipped snapshot: the page loads these numbers instead of training for ~20 s -----------------
+
+SNAPSHOT_PATH = Path(__file__).resolve().parents[1] / "models" / "gradient_flow" / "training_dynamics.npz"
+SNAPSHOT_RUN = {"steps": 60, "n_layers": 6, "batch": 32, "lr": 3e-3, "seed": 0}  # the page's run
+_ARRAYS = ("loss", "embeddings", "attention", "mlp", "head")
+
+
+def snapshot_settings(**run) -> dict:
+    """Everything that determines the recorded numbers: the run arguments (SNAPSHOT_RUN unless
+    overridden), the variants, the toy model's config and the task. JSON-serialisable."""
+    run = {**SNAPSHOT_RUN, **run}
+    return {"run": run, "variants": {k: list(v) for k, v in VARIANTS.items()},
+            "config": asdict(toy_config(run["n_layers"])),
+            "task": "copy: 8 random tokens then the same 8; loss on the second half; Adam; no dropout"}
+
+
+def settings_checksum(settings: dict) -> str:
+    """sha256 of the canonical JSON of `snapshot_settings()`: changes whenever a setting does."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def save_histories(histories: dict[str, GradientHistory], path: Path | str, settings: dict) -> Path:
+    """Write the per-step arrays of each history (not the captures) and the settings with their
+    checksum to one .npz (no pickles)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(histories)
+    meta = {"settings": settings, "checksum": settings_checksum(settings), "variants": names,
+            "torch": torch.__version__}
+    arrays = {"meta": np.array(json.dumps(meta, sort_keys=True))}
+    for i, name in enumerate(names):
+        arrays[f"v{i}_steps"] = histories[name].steps
+        for key in _ARRAYS:
+            arrays[f"v{i}_{key}"] = getattr(histories[name], key)
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def load_histories(path: Path | str = SNAPSHOT_PATH) -> tuple[dict[str, GradientHistory], dict]:
+    """(histories without captures, meta) from a file written by `save_histories`. meta has
+    'settings', 'checksum', 'variants' and the 'torch' version that produced the numbers."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        out = {name: GradientHistory(name, z[f"v{i}_steps"], *(z[f"v{i}_{k}"] for k in _ARRAYS))
+               for i, name in enumerate(meta["variants"])}
+    return out, meta

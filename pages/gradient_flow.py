@@ -4,7 +4,13 @@ import numpy as np
 import streamlit as st
 
 from core import gradients as cg
-from core.training_dynamics import VARIANTS, all_variant_histories
+from core.training_dynamics import (
+    SNAPSHOT_PATH,
+    SNAPSHOT_RUN,
+    VARIANTS,
+    all_variant_histories,
+    load_histories,
+)
 from ui import state
 from ui.frame import frame, show_figure
 from viz import gradients as vg
@@ -22,9 +28,14 @@ def curves(length: int, radius: float, activation: str, forget_bias: float) -> d
     return {"curves": out, "bound": bound, "cell": cell}
 
 
-@st.cache_data(show_spinner="Training four toy transformers (a few seconds)…")
-def histories() -> dict:
-    return all_variant_histories()
+@st.cache_data(show_spinner="Training four toy transformers (10–20 s on a laptop)…")
+def live_histories() -> dict:
+    return all_variant_histories(**SNAPSHOT_RUN)
+
+
+@st.cache_data(show_spinner=False)
+def shipped_histories() -> dict:
+    return load_histories(SNAPSHOT_PATH)[0]
 
 
 st.markdown(
@@ -69,7 +80,13 @@ st.markdown(
     "Attention fixes the path *across positions*; *depth* still needs help. Four 6-layer "
     "transformers (same seed and data) learn a copy task; gradient norms are recorded at every step."
 )
-hist = histories()
+live = state.toggle("Recompute live (train the four models now instead of loading the recorded run)",
+                    "live", False, help="The recorded run was made by scripts/make_training_snapshots.py "
+                    "with the same seed and settings; a test checks it still matches the code.")
+if not live and not SNAPSHOT_PATH.exists():
+    st.info("No recorded run found (run `python scripts/make_training_snapshots.py`): training live.")
+    live = True
+hist = live_histories() if live else shipped_histories()
 n_steps = len(next(iter(hist.values())).steps)
 c1, c2 = st.columns(2)
 variant = state.selectbox("Architecture", list(VARIANTS), "variant", container=c1)
@@ -81,9 +98,11 @@ show_figure(vg.variant_comparison_figure({v: x.attention[step] for v, x in hist.
 show_figure(vg.loss_curves_figure(h.steps, {v: x.loss for v, x in hist.items()}, current=step,
                                chance=float(np.log(16))), key="grad_loss")
 
-cap = f.capture(grads=True)
+st.subheader(f"Pretrained model ({f.model_name}): gradients per layer and per attention weight")
+show_pretrained = state.toggle(f"Show them (runs {f.model_name} forward and backward on the sidebar "
+                               "sentence)", "pretrained", False)
+cap = f.capture(grads=True) if show_pretrained else None
 if cap is not None:
-    st.subheader(f"Pretrained model ({f.model_name}): gradient per layer")
     st.caption(f"Objective: {cap.meta.get('objective')}. Norms of activation gradients.")
     norms = cg.capture_gradient_norms(cap)
     show_figure(vg.layer_gradient_figure(norms, y_title="‖∂objective/∂activation‖"),

@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.capture import Capture
-from ui import cache, state
+from ui import cache, menu, state
 from viz.theme import presentation
 
 DEFAULT_SENTENCE = "The dog ate the cat because it was hungry"
@@ -113,6 +113,8 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
     # must still get the wide layout its figures are designed for.
     st.set_page_config(page_title=f"{title} · Attention Lab", layout="wide")
     sb = st.sidebar
+    menu.draw(sb)
+    sb.divider()
     sb.markdown("**Your model and sentence**")
     names = model_names()
     last_good = st.session_state.get("_last_good_model", DEFAULT_MODEL)  # fallback for empty input

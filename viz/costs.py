@@ -65,8 +65,8 @@ def op_count_figure(n: np.ndarray, counts: Mapping[str, np.ndarray], d: int,
     fig = go.Figure([_line(name, n, y) for name, y in counts.items()])
     mark_x(fig, d if crossover is None else crossover, f"n = d = {d}: attention cheaper to the left",
            log_x=True)
-    fig.update_xaxes(type="log", title_text="sequence length n (tokens)")
-    fig.update_yaxes(type="log", exponentformat="power", title_text="operations per layer")
+    fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="operations per layer")
     return base_layout(fig, f"Operation counts at d = {d} (Table 1, constants dropped)", height=380)
 
 
@@ -81,8 +81,8 @@ def timing_figure(table: Mapping[str, np.ndarray], d: int, crossover: float | No
         mark_x(fig, crossover, f"measured crossover ≈ {crossover:.0f}", log_x=True, line_dash="dot",
                line_color=LAYER_COLOURS["self-attention"])
         fig.layout.annotations[-1].update(y=0.9)
-    fig.update_xaxes(type="log", title_text="sequence length n (tokens)")
-    fig.update_yaxes(type="log", exponentformat="power", title_text="wall time per layer (ms)")
+    fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="wall time per layer (ms)")
     return base_layout(fig, f"Measured on this machine at d = {d} (one sequence, best of several runs)",
                        height=380)
 
@@ -92,16 +92,16 @@ def sequential_steps_figure(n: np.ndarray, steps: Mapping[str, np.ndarray]) -> g
     step waits for the previous one), 1 for attention and convolution (all positions at once)."""
     fig = go.Figure([_line(name, n, y, dash="dot" if name == "convolution" else None)
                      for name, y in steps.items()])
-    fig.update_xaxes(type="log", title_text="sequence length n (tokens)")
-    fig.update_yaxes(type="log", exponentformat="power", title_text="sequential steps per layer")
+    fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="sequential steps per layer")
     return base_layout(fig, "Steps that must wait for each other (why GPUs favour attention)", height=340)
 
 
 def path_length_figure(n: np.ndarray, lengths: Mapping[str, np.ndarray]) -> go.Figure:
     """Maximum path length between two positions [m] against n [m], log-log (Table 1's last column)."""
     fig = go.Figure([_line(name, n, y) for name, y in lengths.items()])
-    fig.update_xaxes(type="log", title_text="sequence length n (tokens)")
-    fig.update_yaxes(type="log", exponentformat="power", title_text="maximum path length (hops)")
+    fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="maximum path length (hops)")
     return base_layout(fig, "How many hops separate the first and the last token", height=340)
 
 

@@ -74,7 +74,10 @@ def layer_gradient_figure(norms: Mapping[str, np.ndarray], title: str | None = N
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="input side → output side", categoryorder="array",
                      categoryarray=["embeddings", *x_layers])
-    fig.update_yaxes(type="log", exponentformat="power", title_text=y_title)
+    values = np.concatenate([np.maximum(np.ravel(v), FLOOR) for v in norms.values()])
+    hi = np.log10(values.max()) + 0.15
+    lo = min(np.log10(values.min()) - 0.3, hi - 2.15)  # >= 2 decades: a short bar means a small norm
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text=y_title, range=[lo, hi])
     return base_layout(fig, title or "Gradient norm per layer and component", height=380)
 
 

@@ -80,7 +80,7 @@ def spectrum(pe: Any, dims: Sequence[int] | None = None,
         signal = (z[:, col] - z[:, col].mean()) * window
         mag = np.abs(np.fft.rfft(signal))[1:]
         fig.add_scatter(x=freqs, y=mag, mode="lines", name=f"dim {col}", line=dict(color=_colour(i)))
-    fig.update_xaxes(title="frequency (cycles per token, log)", type="log")
+    fig.update_xaxes(title="frequency (cycles per token, log)", type="log", dtick=1, exponentformat="power")
     fig.update_yaxes(title="|FFT|")
     return base_layout(fig, title, height=360)
 
@@ -356,11 +356,16 @@ def accuracy_bars(accuracy: Mapping[str, float], chance: float, train_length: in
     fig = go.Figure(go.Bar(x=kinds, y=[accuracy[k] for k in kinds],
                            marker_color=[_colour(i) for i in range(len(kinds))],
                            text=[f"{accuracy[k]:.2f}" for k in kinds], textposition="outside"))
-    fig.add_hline(y=chance, line=dict(dash="dash", color="#555555"),
-                  annotation_text=f"chance for an order-blind model: 1/(N−1) = {chance:.3f}")
-    fig.update_yaxes(title="accuracy", range=[0, 1.1])
-    return base_layout(fig, title or f"Previous-token accuracy at the training length N = {train_length}",
-                       height=360)
+    fig.add_hline(y=chance, line=dict(dash="dash", color="#555555"))
+    fig.add_annotation(x=1, xref="paper", xanchor="right", y=1.0, yref="paper", yanchor="bottom",
+                       showarrow=False,
+                       text=f"dashed line: chance for an order-blind model, 1/(N−1) = {chance:.3f}",
+                       font=dict(size=12, color="#555555"))
+    fig.update_yaxes(title="accuracy", range=[0, 1.15])
+    fig = base_layout(fig, title or f"Previous-token accuracy at the training length N = {train_length}",
+                      height=380)
+    fig.update_layout(margin=dict(t=80))  # the chance note sits between the title and the bars
+    return fig
 
 
 def accuracy_vs_length(curves: Mapping[str, Mapping[int, float | None]], train_length: int,

@@ -42,7 +42,8 @@ def jacobian_heatmap(jac: np.ndarray, labels: Sequence[str] | None = None) -> go
     fig = go.Figure(go.Heatmap(
         z=jac, x=names, y=[f"s({x})" for x in names], colorscale=DIVERGING, zmid=0, zmin=-span,
         zmax=span, text=text, texttemplate="%{text}" if text else None,
-        colorbar=dict(title="∂s_i/∂z_j", x=1.16),
+        colorbar=dict(title=dict(text="∂s_i/∂z_j", side="right"), orientation="h", y=-0.32,
+                      yanchor="top", thickness=12, len=0.8),
         hovertemplate="∂s(%{y})/∂%{x} = %{z:.5f}<extra></extra>"))
     sums = jac.sum(axis=1)
     for i, s in enumerate(sums):
@@ -50,8 +51,8 @@ def jacobian_heatmap(jac: np.ndarray, labels: Sequence[str] | None = None) -> go
                            text=f"Σ = {s + 0.0:.1e}", showarrow=False, font=dict(size=11))
     fig.update_yaxes(autorange="reversed", title_text="output probability s_i")
     fig.update_xaxes(title_text="input logit z_j")
-    fig = base_layout(fig, "Jacobian J = (diag(s) − s sᵀ) / T", height=420)
-    fig.update_layout(margin=dict(r=120))  # room for the row sums and the colour bar
+    fig = base_layout(fig, "Jacobian J = (diag(s) − s sᵀ) / T", height=460)
+    fig.update_layout(margin=dict(r=95, b=20))  # room for the row sums; colour bar below
     return fig
 
 
@@ -78,37 +79,45 @@ def jacobian_norm_curve(scale: np.ndarray, wrt_scaled: np.ndarray, wrt_logits: n
     fig.add_hline(y=0.5, line_dash="dash", line_color="#555", annotation_text="½")
     if current is not None:
         mark_x(fig, current, "now", log_x=True, line_color="#999", line_dash="solid")
-    fig.update_xaxes(type="log", title_text="logit scale 1/T (×z)")
+    fig.update_xaxes(type="log", dtick=1, title_text="logit scale 1/T (×z)")
     fig.update_yaxes(title_text="spectral norm ‖J‖₂", rangemode="tozero")
     return base_layout(fig, "‖J‖ peaks where the top options tie and collapses as s becomes one-hot",
                        height=340)
 
 
-def variance_figure(d_k: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray) -> go.Figure:
+def variance_figure(d_k: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray,
+                    rel_se: np.ndarray | None = None) -> go.Figure:
     """Monte Carlo Var(q·k) [m] and Var(q·k/√d_k) [m] against d_k [m] (log-log), with the exact
-    lines d_k and 1."""
+    lines d_k and 1. rel_se [m]: relative standard errors, drawn as ±2 SE error bars."""
     d_k = np.asarray(d_k, dtype=float)
+
+    def bars(y):
+        if rel_se is None:
+            return None
+        return dict(type="data", array=2 * np.asarray(rel_se) * np.asarray(y), thickness=1.5, width=4)
     fig = go.Figure([
         go.Scatter(x=d_k, y=unscaled, mode="markers+lines", name="Var(q·k), measured",
-                   marker=dict(size=9), line=dict(color=CATEGORICAL[5])),
+                   marker=dict(size=9), line=dict(color=CATEGORICAL[5]), error_y=bars(unscaled)),
         go.Scatter(x=d_k, y=d_k, mode="lines", name="d_k (exact)", line=dict(color="#777", dash="dash")),
         go.Scatter(x=d_k, y=scaled, mode="markers+lines", name="Var(q·k/√d_k), measured",
-                   marker=dict(size=9), line=dict(color=CATEGORICAL[0])),
+                   marker=dict(size=9), line=dict(color=CATEGORICAL[0]), error_y=bars(scaled)),
         go.Scatter(x=d_k, y=np.ones_like(d_k), mode="lines", name="1 (exact)",
                    line=dict(color="#777", dash="dot")),
     ])
     fig.update_xaxes(type="log", title_text="d_k (query/key size)", tickvals=d_k,
                      ticktext=[f"{int(x)}" for x in d_k])
-    fig.update_yaxes(type="log", title_text="variance of the score")
-    return base_layout(fig, "Score variance: q·k vs q·k/√d_k", height=340)
+    fig.update_yaxes(type="log", title_text="variance of the score", dtick=1, exponentformat="power")
+    fig = base_layout(fig, "Score variance: q·k vs q·k/√d_k", height=400)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0, xanchor="left"))
+    return fig
 
 
 def saturation_figure(stats: dict[str, dict[str, float]]) -> go.Figure:
     """CONCEPTS.md section 1 table from `core.softmax.saturation_stats`: three metrics, unscaled
     vs scaled, as grouped bars in three panels."""
-    metrics = [("mean_max_weight", "mean max weight"), ("median_jacobian_norm", "median ‖J‖₂"),
-               ("frac_tiny_jacobian", "share with ‖J‖ < 1e-3")]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=[m[1] for m in metrics])
+    metrics = [("mean_max_weight", "mean max<br>weight"), ("median_jacobian_norm", "median<br>‖J‖₂"),
+               ("frac_tiny_jacobian", "share with<br>‖J‖ < 1e-3")]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=[m[1] for m in metrics], horizontal_spacing=0.12)
     for col, (key, _) in enumerate(metrics, start=1):
         for i, variant in enumerate(("unscaled", "scaled")):
             v = stats[variant][key]

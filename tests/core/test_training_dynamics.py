@@ -50,3 +50,32 @@ def test_without_residual_and_layernorm_the_first_layers_starve():
     assert bad.attention[0, 0] < 1e-3 * good.attention[0, 0]
     assert bad.attention[0, 0] < 1e-3 * bad.attention[0, -1]
     assert bad.embeddings[0] < 1e-3 * good.embeddings[0]
+
+
+def test_shipped_snapshot_matches_the_current_code():
+    """The page loads models/gradient_flow/training_dynamics.npz instead of training. It must have
+    been made with today's settings (checksum) and a fresh run must reproduce its first steps."""
+    shipped, meta = td.load_histories(td.SNAPSHOT_PATH)
+    assert td.SNAPSHOT_PATH.stat().st_size < 2_000_000
+    settings = td.snapshot_settings()
+    assert meta["settings"] == settings
+    assert meta["checksum"] == td.settings_checksum(settings)
+    assert list(shipped) == list(td.VARIANTS)
+    steps = td.SNAPSHOT_RUN["steps"]
+    for h in shipped.values():
+        assert h.attention.shape == (steps, td.SNAPSHOT_RUN["n_layers"]) and h.loss.shape == (steps,)
+    prefix = 3
+    for variant in ("residual + LayerNorm", "neither"):
+        fresh = td.train_gradient_history(variant, **{**td.SNAPSHOT_RUN, "steps": prefix})
+        for key in ("loss", "embeddings", "attention", "mlp", "head"):
+            np.testing.assert_allclose(getattr(fresh, key), getattr(shipped[variant], key)[:prefix],
+                                       rtol=1e-6, atol=1e-12, err_msg=f"{variant}: {key}")
+
+
+def test_snapshot_round_trip(tmp_path):
+    hist = {"residual only": td.train_gradient_history("residual only", steps=2, n_layers=2)}
+    settings = td.snapshot_settings(steps=2, n_layers=2)
+    loaded, meta = td.load_histories(td.save_histories(hist, tmp_path / "h.npz", settings))
+    assert meta["checksum"] == td.settings_checksum(settings) != td.settings_checksum(td.snapshot_settings())
+    np.testing.assert_array_equal(loaded["residual only"].attention, hist["residual only"].attention)
+    assert loaded["residual only"].at(1)["MLP"].shape == (2,)

@@ -1,0 +1,43 @@
+"""The app's pages, in menu order: one list for app.py's routing and the sidebar menu."""
+
+from __future__ import annotations
+
+SECTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "Attention Lab": [
+        ("pages/home.py", "Home", ":material/home:"),
+    ],
+    "Attention explorer": [
+        ("pages/overview.py", "All heads", ":material/grid_view:"),
+        ("pages/head.py", "One head", ":material/zoom_in:"),
+        ("pages/lines.py", "Token lines", ":material/timeline:"),
+        ("pages/compare.py", "Compare two sentences", ":material/compare_arrows:"),
+        ("pages/aggregate.py", "Across heads and layers", ":material/layers:"),
+    ],
+    "Positional encodings": [
+        ("pages/positional_lab.py", "Encoding lab", ":material/waves:"),
+        ("pages/positional_trained.py", "Trained comparison", ":material/model_training:"),
+    ],
+    "Gradients and cost": [
+        ("pages/gradient_flow.py", "Gradient flow", ":material/trending_down:"),
+        ("pages/softmax_jacobian.py", "Softmax Jacobian", ":material/functions:"),
+        ("pages/attention_cost.py", "What attention costs", ":material/speed:"),
+    ],
+}
+HOME = "pages/home.py"
+
+
+def draw(container) -> None:
+    """Page links grouped by section (works under st.navigation and for a page run alone from
+    app.py's folder). A page file run as its own main script (AppTest) has no pages to link: no menu."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        container.page_link(HOME, label="Home", icon=":material/home:")
+    except StreamlitAPIException:
+        return
+    for section, entries in SECTIONS.items():
+        links = [entry for entry in entries if entry[0] != HOME]
+        if links:
+            container.caption(section)
+        for path, title, icon in links:
+            container.page_link(path, label=title, icon=icon)
