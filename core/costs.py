@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from core import rng
+
 TABLE_1_CAPTION = (
     "Maximum path lengths, per-layer complexity and minimum number of sequential operations for "
     "different layer types. n is the sequence length, d is the representation dimension, k is the "
@@ -105,17 +107,11 @@ def measure_costs(ns: Sequence[int], d: int, *, k: int = 3, repeats: int = 3,
         raise ValueError("d and every n must be >= 1")
     gen = torch.Generator().manual_seed(seed)
     out = {name: np.zeros(len(ns)) for name in layers}
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(threads)
-        with torch.no_grad(), torch.random.fork_rng():
-            torch.manual_seed(seed)
-            for i, n in enumerate(ns):
-                fns = _layer_fns(d, int(n), k, gen)
-                for name in layers:
-                    out[name][i] = _best_time(fns[name], repeats)
-    finally:
-        torch.set_num_threads(before)
+    with rng.threads(threads), rng.seeded(seed), torch.no_grad():
+        for i, n in enumerate(ns):
+            fns = _layer_fns(d, int(n), k, gen)
+            for name in layers:
+                out[name][i] = _best_time(fns[name], repeats)
     return {"n": np.asarray(ns, dtype=np.int64), **out}
 
 

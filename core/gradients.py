@@ -24,6 +24,7 @@ from core.attention import causal_mask
 from core.config import TransformerConfig
 from core.model import Transformer
 from core.positional import positional_encoding
+from core.rng import seeded, threads
 
 KINDS = ("rnn", "lstm", "gru", "transformer")
 ACTIVATIONS = ("tanh", "sigmoid", "linear")
@@ -35,12 +36,8 @@ DTYPE = torch.float64  # products reach 1e-40 and below: float32 would underflow
 def single_thread() -> Iterator[None]:
     """Run tiny models on one intra-op thread (restored after): thread hand-offs cost more than
     these 64-wide matmuls, and on a busy 2-core machine they cost 100x."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with threads(1):
         yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _generator(seed: int) -> torch.Generator:
@@ -99,8 +96,8 @@ def _gated_params(kind: str, hidden_size: int, spectral_radius: float, forget_bi
                   seed: int) -> dict[str, torch.Tensor]:
     """PyTorch-default weights of an LSTM/GRU (seeded); each gate block of W_hh rescaled to the
     spectral radius; biases 0 except the keep gate (LSTM forget gate, GRU update gate z)."""
-    torch.manual_seed(seed)
-    module = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(hidden_size, hidden_size)
+    with seeded(seed):
+        module = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(hidden_size, hidden_size)
     w_ih = module.weight_ih_l0.detach().to(DTYPE)
     blocks = module.weight_hh_l0.detach().to(DTYPE).chunk(4 if kind == "lstm" else 3)
     w_hh = torch.cat([b * (spectral_radius / torch.linalg.eigvals(b).abs().max()) for b in blocks])
@@ -153,11 +150,11 @@ def _transformer(seq_len: int, hidden_size: int, seed: int,
                  n_layers: int = 2) -> Callable[[torch.Tensor], torch.Tensor]:
     """The decoder stack of a seeded, untrained core.Transformer (post-norm, causal, 2 layers);
     input u + sinusoidal positions; output the last position's hidden state."""
-    torch.manual_seed(seed)
     cfg = TransformerConfig(arch="decoder", vocab_size=2, d_model=hidden_size,
                             n_heads=transformer_heads(hidden_size), n_layers=n_layers,
                             d_ff=2 * hidden_size, max_len=seq_len, positional="sinusoidal")
-    stack = Transformer(cfg).decoder.to(DTYPE).eval()
+    with seeded(seed):
+        stack = Transformer(cfg).decoder.to(DTYPE).eval()
     pe = positional_encoding("sinusoidal", seq_len, hidden_size).to(DTYPE)
     mask = causal_mask(seq_len)[None, None]
 

@@ -1,4 +1,4 @@
-"""Seeded work on torch's global RNG without disturbing anyone else's.
+"""Process-wide torch state (the global RNG, the thread count) changed without disturbing anyone.
 
 A Streamlit server runs every session in one Python process, so `torch.manual_seed` on the
 global generator would reset every other session's randomness. Code that must seed the
@@ -30,3 +30,21 @@ def seeded(seed: int) -> Iterator[None]:
     with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+_THREADS_LOCK = threading.RLock()
+
+
+@contextmanager
+def threads(n: int) -> Iterator[None]:
+    """Run the block with torch's intra-op thread count set to `n`, restored after.
+
+    The count is process-wide: blocks that change it take turns (a lock), so two sessions
+    cannot save and restore over each other and leave the server on the wrong count."""
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(int(n))
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)

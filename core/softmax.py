@@ -30,6 +30,8 @@ def _logits(logits: ArrayLike) -> torch.Tensor:
         z = z.double()
     if z.dim() == 0 or z.shape[-1] == 0:
         raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
+    if not torch.isfinite(z).all():
+        raise ValueError("logits must be finite numbers (no nan or inf)")
     return z
 
 

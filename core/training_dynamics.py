@@ -27,6 +27,7 @@ from core.capture import Capture, capture
 from core.config import TransformerConfig
 from core.gradients import single_thread
 from core.model import Block, Transformer
+from core.rng import seeded
 
 VARIANTS: dict[str, tuple[bool, bool]] = {  # name -> (residual, layer_norm)
     "residual + LayerNorm": (True, True),
@@ -73,8 +74,7 @@ def build_model(residual: bool = True, layer_norm: bool = True, cfg: Transformer
     cfg = cfg or toy_config()
     if cfg.arch != "decoder":
         raise ValueError(f"arch={cfg.arch!r}: the ablation is built for a decoder-only model")
-    with torch.random.fork_rng():  # seeded without disturbing the caller's global RNG
-        torch.manual_seed(seed)
+    with seeded(seed):  # seeded without disturbing other sessions' global RNG
         model = Transformer(cfg)
         torch.manual_seed(seed + 1)
         for i in range(cfg.n_layers):

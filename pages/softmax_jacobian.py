@@ -40,10 +40,11 @@ raw = state.text("Logits z (comma-separated)", "logits", "2, 1, 0.1, -1", contai
 temperature = state.slider("Temperature T", "temp", 0.1, 5.0, 1.0, container=c2, step=0.1)
 try:
     logits = np.array([float(x) for x in raw.replace(";", ",").split(",") if x.strip()])
-    if not 2 <= len(logits) <= 16:
+    if not 2 <= len(logits) <= 16 or not np.isfinite(logits).all():
         raise ValueError
 except ValueError:
-    st.warning("Type 2 to 16 numbers separated by commas, e.g. `2, 1, 0.1, -1`. Showing the default.")
+    st.warning("Type 2 to 16 finite numbers separated by commas, e.g. `2, 1, 0.1, -1`. "
+               "Showing the default.")
     logits = np.array([2.0, 1.0, 0.1, -1.0])
 
 s = sm.softmax(logits, temperature).numpy()

@@ -110,6 +110,8 @@ def test_softmax_page_default_and_widgets():
     assert sat["data"][0]["y"][0] > sat["data"][1]["y"][0]  # unscaled max weight > scaled
     ok(at.text_input(key="logits").set_value("not numbers"))
     assert at.warning and _decode(charts(at)[2]["data"][0]["z"]).shape == (4, 4)
+    ok(at.text_input(key="logits").set_value("1, nan, 2"))
+    assert at.warning and np.isfinite(_decode(charts(at)[2]["data"][0]["z"])).all()
 
 
 def test_cost_page_default_and_widgets():

@@ -64,3 +64,9 @@ def test_saturation_table_is_reproduced():
     assert r["scaled"]["mean_max_weight"] == pytest.approx(0.321, abs=0.02)
     assert r["scaled"]["median_jacobian_norm"] == pytest.approx(0.254, abs=0.01)
     assert r["scaled"]["frac_tiny_jacobian"] == 0.0
+
+
+def test_non_finite_logits_are_refused_with_a_clear_message():
+    for bad in ([1.0, float("nan")], [float("inf"), 0.0]):
+        with pytest.raises(ValueError, match="finite"):
+            sm.softmax_jacobian(bad)
