@@ -9,7 +9,8 @@ Transformer curve stays flat.
 
 The helpers give the reference lines: the linear RNN with W = lambda Q (Q orthogonal), whose
 products have norm exactly lambda^d, Pascanu's bound (gamma * lambda_1)^d, and the LSTM cell
-path, whose Jacobian is the product of its forget gates.
+path, whose Jacobian is the product of its forget gates. `pascanu_cliff` is Pascanu et al.'s
+exploding-gradient "cliff" in one parameter, with gradient descent run with and without clipping.
 """
 
 from __future__ import annotations
@@ -291,3 +292,85 @@ def capture_gradient_norms(cap, stack: str | None = None) -> dict[str, np.ndarra
     out["attention output"] = np.array([norm(f"{stack}.{i}.self_attn.output") for i in layers])
     out["residual stream"] = np.array([norm(f"{stack}.{i}.resid_post") for i in layers])
     return out
+
+
+# Pascanu, Mikolov & Bengio's "cliff" (their Figure 6 idea) on the single-unit RNN of their §3.
+CLIFF = {"steps_T": 15, "bias": -3.0, "x0": 0.5, "target": -2.7}  # the model and loss
+CLIFF_DESCENT = {"w0": 6.55, "lr": 0.03, "n_steps": 40}  # the gradient-descent run
+
+
+def cliff_loss(w, *, steps_T: int = 15, bias: float = -3.0, x0: float = 0.5,
+               target: float = -2.7) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The loss of the single-unit RNN x_t = w·σ(x_{t-1}) + b (σ the logistic sigmoid), run for
+    T = steps_T steps from x_0, against a target on the last state: L(w) = (x_T − target)².
+
+    w: scalar or array [n] of recurrent weights. Returns (loss [n], dL/dw [n], x_T [n]), float64.
+    The derivative is exact, by forward-mode recursion through time:
+    ∂x_t/∂w = σ(x_{t-1}) + w·σ'(x_{t-1})·∂x_{t-1}/∂w, so it holds the product of the T factors
+    ∂x_t/∂x_{t-1} = w·σ'(x_{t-1}) whose growth is the exploding gradient.
+    """
+    w = np.atleast_1d(np.asarray(w, dtype=np.float64))
+    x, dx = np.full_like(w, x0), np.zeros_like(w)
+    for _ in range(steps_T):
+        s = 1.0 / (1.0 + np.exp(-x))
+        x, dx = w * s + bias, s + w * s * (1.0 - s) * dx
+    return (x - target) ** 2, 2.0 * (x - target) * dx, x
+
+
+def clip_by_norm(g: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Pascanu's remedy: g ← threshold·g/‖g‖ when ‖g‖ > threshold (None: unchanged)."""
+    g = np.asarray(g, dtype=np.float64)
+    norm = float(np.linalg.norm(g))
+    return g if threshold is None or norm <= threshold else g * (threshold / norm)
+
+
+def cliff_descent(threshold: float | None = None, *, w0: float = 6.55, lr: float = 0.03,
+                  n_steps: int = 40, **model) -> dict[str, np.ndarray]:
+    """Plain gradient descent w ← w − lr·g on `cliff_loss` (model kwargs passed on), with g
+    norm-clipped at `threshold` (None: no clipping).
+
+    Returns 'w' [n_steps+1] and 'loss' [n_steps+1] (the iterates, w0 first), 'grad' [n_steps] (the
+    raw gradient at each iterate), 'used' [n_steps] (the gradient actually applied, |used| ≤
+    threshold) and 'step' [n_steps] (the applied Δw = −lr·used).
+    """
+    if threshold is not None and threshold <= 0:
+        raise ValueError(f"threshold must be > 0, got {threshold}")
+    ws, grads, used = [float(w0)], [], []
+    for _ in range(n_steps):
+        g = float(cliff_loss(ws[-1], **model)[1][0])
+        u = float(clip_by_norm(np.array([g]), threshold)[0])
+        grads.append(g)
+        used.append(u)
+        ws.append(ws[-1] - lr * u)
+    w = np.array(ws)
+    return {"w": w, "loss": cliff_loss(w, **model)[0], "grad": np.array(grads),
+            "used": np.array(used), "step": np.diff(w)}
+
+
+def pascanu_cliff(threshold: float = 10.0, w_range: tuple[float, float] = (-8.0, 8.0),
+                  n_grid: int = 3201) -> dict:
+    """The exploding-gradient "cliff" of Pascanu, Mikolov & Bengio (2013, §3 and their Figure 6
+    idea), in one parameter. Deterministic (no random numbers, so nothing to seed); ~10 ms.
+
+    Model: one recurrent unit x_t = w·σ(x_{t-1}) + b, b = −3, x_0 = 0.5, T = 15 steps (no input);
+    loss L(w) = (x_T − (−2.7))². For w below w_c ≈ 5.62 the state settles on the low attractor
+    (x_T ≈ −2.7, a basin with its minimum at w ≈ 4.76); above it x_0 = 0.5 is on the other side of
+    the unstable fixed point and x_T jumps to the high attractor (x_T ≈ +2.6, L ≈ 28). At w_c the
+    unstable fixed point sits at x_0, each factor w·σ'(x) ≈ 1.3 and their product over 15 steps
+    explodes: a wall where |dL/dw| is ~10⁴ times its median.
+
+    Descent (`cliff_descent`): w_0 = 6.55 on the plateau above the wall, lr = 0.03, 40 steps. Plain
+    descent lands on the wall face at the 2nd step and the next step throws it to w ≈ −7.5;
+    clipped at `threshold` every step is at most lr·threshold long, so it walks down the wall.
+
+    Returns 'w' [n_grid] (grid over w_range), 'loss' [n_grid], 'grad' [n_grid] (dL/dw), 'wall'
+    (float: grid w of max |dL/dw|), 'minimum' (float: grid w of min loss), 'unclipped' and
+    'clipped' (dicts of `cliff_descent`), 'threshold', 'lr', 'steps_T'.
+    """
+    w = np.linspace(*w_range, n_grid)
+    loss, grad, _ = cliff_loss(w, **CLIFF)
+    return {"w": w, "loss": loss, "grad": grad, "wall": float(w[np.argmax(np.abs(grad))]),
+            "minimum": float(w[np.argmin(loss)]),
+            "unclipped": cliff_descent(None, **CLIFF_DESCENT, **CLIFF),
+            "clipped": cliff_descent(threshold, **CLIFF_DESCENT, **CLIFF),
+            "threshold": float(threshold), "lr": CLIFF_DESCENT["lr"], "steps_T": CLIFF["steps_T"]}

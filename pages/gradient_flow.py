@@ -75,6 +75,30 @@ st.markdown(
     "why it cannot learn dependencies longer than k."
 )
 
+st.subheader("Exploding gradients: the cliff, and clipping the gradient norm")
+st.markdown(
+    "One sigmoid unit xₜ = w·σ(xₜ₋₁) − 3, run for 15 steps from x₀ = 0.5 (Pascanu et al.'s "
+    "Figure 6 idea): near w ≈ 5.62 each factor w·σ′ ≈ 1.3 and their product explodes, so the loss "
+    "has a **wall**. A gradient-descent step that lands on it is thrown far away. Pascanu's remedy "
+    "is to **clip the gradient norm**: g ← τ·g/‖g‖ when ‖g‖ > τ keeps the direction but caps the "
+    "step at lr·τ. (Truncated backprop through time is a separate fix, for the *cost* of long "
+    "sequences.)"
+)
+c1, c2 = st.columns(2)
+clip = state.toggle("Clip the gradient norm", "clip", True, container=c1)
+clip_t = state.slider("Clipping threshold τ", "clip_t", 1.0, 100.0, 10.0, container=c2, step=1.0,
+                      disabled=not clip)
+cliff = cg.pascanu_cliff(clip_t)
+run, ref = cliff["clipped"], cliff["unclipped"]
+show_figure(vg.cliff_figure(cliff["w"], cliff["loss"], ref, run if clip else None, cliff["wall"], clip_t),
+            key="grad_cliff")
+k = int(np.argmax(np.abs(ref["grad"])))
+st.caption(f"Unclipped descent lands on the wall, where |dL/dw| = {abs(ref['grad'][k]):.0f} (median "
+           f"over w: {np.median(np.abs(cliff['grad'])):.2f}); with lr = {cliff['lr']:g} its next step "
+           f"is Δw = {ref['step'][k]:+.1f}, final loss {ref['loss'][-1]:.3g}."
+           + (f" Clipped at τ = {clip_t:g}: every |Δw| ≤ {cliff['lr'] * clip_t:.2g}, final loss "
+              f"{run['loss'][-1]:.3g}." if clip else ""))
+
 st.subheader("Through depth: why residual connections and LayerNorm matter")
 st.markdown(
     "Attention fixes the path *across positions*; *depth* still needs help. Four 6-layer "

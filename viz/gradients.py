@@ -1,5 +1,6 @@
-"""Gradient-flow figures: gradient norm against distance (RNN / LSTM / GRU / Transformer), per-layer
-gradient norms per component during training, and the loss gradient on the attention weights.
+"""Gradient-flow figures: gradient norm against distance (RNN / LSTM / GRU / Transformer), Pascanu's
+loss cliff with clipped and unclipped descent, per-layer gradient norms per component during
+training, and the loss gradient on the attention weights.
 Arrays in, plotly Figures out; nothing here runs a model."""
 
 from __future__ import annotations
@@ -52,6 +53,53 @@ def gradient_distance_figure(curves: Mapping[str, np.ndarray],
     fig.update_layout(legend=dict(orientation="h", y=-0.22))
     return base_layout(fig, title or "How much the last output still feels an input d steps back",
                        height=480)
+
+
+def cliff_figure(w: np.ndarray, loss: np.ndarray, unclipped: Mapping[str, np.ndarray],
+                 clipped: Mapping[str, np.ndarray] | None = None, wall: float | None = None,
+                 threshold: float | None = None, floor: float = 1e-6) -> go.Figure:
+    """The loss L(w) [n] over the grid w [n] (log y, floored at `floor`) with gradient-descent
+    iterates overlaid: unclipped / clipped each a mapping with 'w' and 'loss' [steps+1].
+
+    An arrow marks each run's step from its steepest point (its 'grad' [steps], if given; else its
+    largest step), labelled "unclipped step" / "clipped step"; the wall at `wall` is labelled
+    "cliff". Traces: the loss curve, the unclipped run, then the clipped run.
+    """
+    fig = go.Figure(go.Scatter(x=w, y=np.maximum(loss, floor), mode="lines", name="loss L(w)",
+                               line=dict(color="#555", width=2),
+                               hovertemplate="w = %{x:.3f}: L = %{y:.3g}<extra></extra>"))
+    runs = [("unclipped", unclipped, CATEGORICAL[5], "circle")]
+    if clipped is not None:
+        runs.append(("clipped", clipped, CATEGORICAL[2], "diamond"))
+    for name, run, colour, symbol in runs:
+        x, y = np.asarray(run["w"], dtype=float), np.maximum(np.asarray(run["loss"], dtype=float), floor)
+        label = f"{name} descent" + (f" (‖g‖ ≤ {threshold:g})" if name == "clipped" and threshold else "")
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
+                                 line=dict(color=colour, width=1.5, dash="dot"),
+                                 marker=dict(color=colour, size=9, symbol=symbol,
+                                             line=dict(color="white", width=1)),
+                                 customdata=np.arange(len(x)),
+                                 hovertemplate="step %{customdata}: w = %{x:.3f}, L = %{y:.3g}"
+                                               "<extra>" + name + "</extra>"))
+        # the arrow: the step taken at the steepest point met (the wall), else the largest step
+        k = int(np.argmax(np.abs(run["grad"] if "grad" in run else np.diff(x))))
+        fig.add_annotation(x=x[k + 1], y=np.log10(y[k + 1]), ax=x[k], ay=np.log10(y[k]),
+                           xref="x", yref="y", axref="x", ayref="y", showarrow=True, arrowhead=3,
+                           arrowsize=1.4, arrowwidth=2, arrowcolor=colour, text="")
+        fig.add_annotation(x=(x[k] + x[k + 1]) / 2, y=np.log10(np.sqrt(y[k] * y[k + 1])),
+                           text=f"{name} step: Δw = {x[k + 1] - x[k]:+.2f}", showarrow=False,
+                           font=dict(color=colour, size=13), bgcolor="rgba(255,255,255,0.85)",
+                           **(dict(yshift=16) if name == "unclipped" else dict(xanchor="right",
+                                                                               xshift=-14)))
+    if wall is not None:
+        fig.add_vline(x=wall, line=dict(color="#999", dash="dash", width=1))
+        fig.add_annotation(x=wall, y=0.5, yref="paper", text="cliff", showarrow=False, xanchor="left",
+                           xshift=6, font=dict(size=14))
+    fig.update_xaxes(title_text="recurrent weight w")
+    fig.update_yaxes(type="log", exponentformat="power", title_text="loss L(w) = (x_T − target)²",
+                     range=[np.log10(floor), np.log10(max(float(np.max(loss)), floor)) + 0.5])
+    fig.update_layout(legend=dict(orientation="h", y=-0.2))
+    return base_layout(fig, "The cliff: one step on the wall of an exploding gradient", height=460)
 
 
 def layer_gradient_figure(norms: Mapping[str, np.ndarray], title: str | None = None,

@@ -85,6 +85,11 @@ def presentation(fig: go.Figure) -> go.Figure:
             trace.textfont.size = int(trace.textfont.size * PRESENT_SCALE)
         if trace.type == "heatmap" and trace.texttemplate and trace.textfont is not None:
             trace.textfont.size = int((trace.textfont.size or 10) * 1.3)
+    title = out.layout.title.text if out.layout.title else None
+    if title and "<br>" not in title and len(title) > 42:  # wrap long titles at projector size
+        cut = title.rfind(" ", 0, len(title) // 2 + 8)
+        if cut > 0:
+            out.update_layout(title_text=title[:cut] + "<br>" + title[cut + 1:])
     margin = out.layout.margin
     out.update_layout(margin=dict(
         l=int((margin.l or 10) * PRESENT_SCALE), r=int((margin.r or 10) * PRESENT_SCALE),

@@ -46,7 +46,7 @@ def gradient_page() -> AppTest:
 
 def test_gradient_flow_default(gradient_page):
     specs = charts(gradient_page)
-    assert len(specs) == 4  # the pretrained model's charts wait behind a toggle (no model load)
+    assert len(specs) == 5  # the pretrained model's charts wait behind a toggle (no model load)
     curves = specs[0]
     assert curves["layout"]["yaxis"]["type"] == "log"
     names = [t["name"] for t in curves["data"]]
@@ -57,11 +57,17 @@ def test_gradient_flow_default(gradient_page):
     attn = _decode(trace(curves, "Transformer (attention)")["y"])
     assert attn[1:].min() > 0.05 * attn[1:].max()  # flat: one hop to every position
     assert any("Pascanu" in m.value and "γ = 1" in m.value for m in gradient_page.markdown)
-    layers = specs[1]
+    cliff = specs[1]
+    assert cliff["layout"]["yaxis"]["type"] == "log"
+    assert [t["name"] for t in cliff["data"]] == ["loss L(w)", "unclipped descent",
+                                                  "clipped descent (‖g‖ ≤ 10)"]
+    texts = [a["text"] for a in cliff["layout"]["annotations"]]
+    assert "cliff" in texts and any(t.startswith("unclipped step") for t in texts)
+    layers = specs[2]
     assert layers["layout"]["title"]["text"] == "residual + LayerNorm, step 0"
     assert [t["name"] for t in layers["data"]] == ["embeddings", "attention", "MLP"]
     ok(gradient_page.toggle(key="pretrained").set_value(True))
-    heads = charts(gradient_page)[5]
+    heads = charts(gradient_page)[6]
     assert [t["type"] for t in heads["data"]] == ["heatmap"] * 8
     assert heads["layout"]["annotations"][0]["text"] == "L0H0 weights"
 
@@ -79,15 +85,26 @@ def test_gradient_flow_after_each_widget(gradient_page):
     before = _decode(trace(charts(at)[0], "LSTM cell path Π f_t")["y"])[-1]
     ok(at.slider(key="fbias").set_value(5.0))
     assert _decode(trace(charts(at)[0], "LSTM cell path Π f_t")["y"])[-1] > 10 * before
+    ok(at.slider(key="clip_t").set_value(2.0))
+    clipped = trace(charts(at)[1], "clipped descent (‖g‖ ≤ 2)")
+    steps = np.abs(np.diff(_decode(clipped["x"])))
+    assert steps.max() <= 0.03 * 2.0 * (1 + 1e-9)  # lr · τ
+    unclipped = _decode(trace(charts(at)[1], "unclipped descent")["x"])
+    assert np.abs(np.diff(unclipped)).max() > 10 * steps.max()
+    ok(at.toggle(key="clip").set_value(False))
+    assert [t["name"] for t in charts(at)[1]["data"]] == ["loss L(w)", "unclipped descent"]
+    assert at.slider(key="clip_t").disabled
+    ok(at.toggle(key="clip").set_value(True))
+    assert len(charts(at)[1]["data"]) == 3
     ok(at.selectbox(key="variant").set_value("neither"))
     ok(at.slider(key="step").set_value(59))
-    layers = charts(at)[1]
+    layers = charts(at)[2]
     assert layers["layout"]["title"]["text"] == "neither, step 59"
     attention = _decode(trace(layers, "attention")["y"])
     assert attention[0] < 1e-2 * attention[-1]  # without residuals the first layers starve
     ok(at.slider(key="glayer").set_value(5))
     ok(at.selectbox(key="gheads").set_value("heads 4–7"))
-    assert charts(at)[5]["layout"]["annotations"][0]["text"] == "L5H4 weights"
+    assert charts(at)[6]["layout"]["annotations"][0]["text"] == "L5H4 weights"
 
 
 def test_softmax_page_default_and_widgets():

@@ -124,3 +124,70 @@ def test_capture_gradient_norms_of_a_scratch_model():
     expected = torch.linalg.vector_norm(cap.grads["decoder.1.self_attn.output"].double()).item()
     assert norms["attention output"][1] == pytest.approx(expected)
     assert np.all(norms["residual stream"] > 0)
+
+
+def test_cliff_surface_has_a_wall_and_an_exact_gradient():
+    c = g.pascanu_cliff()
+    grad = np.abs(c["grad"])
+    assert grad.max() > 1e3 * np.median(grad)  # the wall: orders of magnitude above typical
+    assert c["minimum"] < c["wall"]  # the basin floor lies next to the wall
+    k = int(np.argmax(grad))
+    assert c["loss"][k + 10] > 1e3 * c["loss"][k - 10]  # the loss jumps across the wall
+    # the forward-mode derivative equals autograd through the same recursion
+    w = torch.tensor([4.0, c["wall"], 7.0], dtype=torch.float64, requires_grad=True)
+    x = torch.full_like(w, 0.5)
+    for _ in range(15):
+        x = w * torch.sigmoid(x) - 3.0
+    loss = (x + 2.7) ** 2
+    loss.sum().backward()
+    ours, ours_grad, _ = g.cliff_loss(w.detach().numpy(), **g.CLIFF)
+    np.testing.assert_allclose(ours, loss.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours_grad, w.grad.numpy(), rtol=1e-9)
+    # the wall is an exploding product of Jacobians prod_t w sigma'(x_t); in the basin it vanishes
+
+    def product(w):
+        x, p = 0.5, 1.0
+        for _ in range(15):
+            s = 1 / (1 + np.exp(-x))
+            p, x = p * w * s * (1 - s), w * s - 3.0
+        return p
+    assert product(c["wall"]) > 10 and product(c["minimum"]) < 1e-3
+
+
+@pytest.mark.parametrize("threshold", [1.0, 5.0, 10.0, 100.0])
+def test_clipping_keeps_steps_short_and_ends_lower(threshold):
+    c = g.pascanu_cliff(threshold)
+    un, cl = c["unclipped"], c["clipped"]
+    assert np.abs(cl["used"]).max() <= threshold * (1 + 1e-12)
+    assert np.abs(cl["step"]).max() <= c["lr"] * threshold * (1 + 1e-12)
+    np.testing.assert_allclose(cl["step"], -c["lr"] * cl["used"])
+    # clipped gradients keep their sign (direction), only the norm is capped
+    assert np.all(np.sign(cl["used"]) == np.sign(cl["grad"]))
+    # unclipped: one step at the wall is far longer than any clipped step and leaves the basin
+    assert np.abs(un["step"]).max() > 10 * c["lr"] * min(threshold, 10.0)
+    # the basin: around the minimum, a decade below the highest loss on its far (left) side
+    low = c["loss"] < 0.1 * c["loss"][c["w"] < c["minimum"]].max()
+    i = j = int(np.argmin(c["loss"]))
+    while i > 0 and low[i - 1]:
+        i -= 1
+    while low[j + 1]:
+        j += 1
+    lo, hi = c["w"][i], c["w"][j]
+    assert lo < c["minimum"] < hi < c["wall"]
+    assert not lo <= un["w"][-1] <= hi  # thrown out of the basin
+    assert lo <= cl["w"][-1] <= hi  # stayed in it
+    assert abs(un["w"][-1] - c["minimum"]) > 5 * abs(cl["w"][-1] - c["minimum"])
+    assert cl["loss"][-1] < un["loss"][-1]
+    assert cl["loss"][-1] < 1e-2 * cl["loss"][0]  # it went down the wall, not off it
+
+
+def test_cliff_descent_without_clipping_matches_plain_gradient_descent_and_validates():
+    run = g.cliff_descent(None, w0=4.0, lr=10.0, n_steps=3, **g.CLIFF)
+    w = 4.0
+    for i in range(3):
+        w = w - 10.0 * g.cliff_loss(w, **g.CLIFF)[1][0]
+        assert run["w"][i + 1] == pytest.approx(w)
+    np.testing.assert_array_equal(run["grad"], run["used"])
+    assert g.clip_by_norm(np.array([3.0, 4.0]), 1.0) == pytest.approx([0.6, 0.8])
+    with pytest.raises(ValueError):
+        g.cliff_descent(0.0)

@@ -99,3 +99,25 @@ def test_cost_figures():
     edges = conn.data[4]  # the complete graph: 10 arcs, each 24 points and a None separator
     assert sum(y is None for y in edges.y) == 10
     assert "longest path 1 hop" in conn.layout.annotations[2].text
+
+
+def test_cliff_figure():
+    w = np.linspace(-1, 1, 21)
+    loss = np.where(w < 0.5, w ** 2, 30.0)
+    un = {"w": np.array([0.8, 0.6, -0.9]), "loss": np.array([30.0, 30.0, 0.81]),
+          "grad": np.array([1.0, 500.0])}
+    cl = {"w": np.array([0.8, 0.6, 0.45]), "loss": np.array([30.0, 30.0, 0.2])}
+    fig = vg.cliff_figure(w, loss, un, cl, wall=0.5, threshold=10)
+    assert [t.type for t in fig.data] == ["scatter"] * 3
+    assert [t.mode for t in fig.data] == ["lines", "lines+markers", "lines+markers"]
+    assert fig.data[2].name == "clipped descent (‖g‖ ≤ 10)"
+    assert fig.layout.yaxis.type == "log" and min(fig.data[0].y) > 0  # loss 0 floored
+    texts = [a.text for a in fig.layout.annotations]
+    assert "cliff" in texts
+    assert "unclipped step: Δw = -1.50" in texts  # the step from the steepest point (grad 500)
+    assert "clipped step: Δw = -0.20" in texts  # no grad given: the largest step
+    arrow = next(a for a in fig.layout.annotations if a.showarrow and a.arrowcolor == fig.data[1].line.color)
+    assert (arrow.ax, arrow.x) == (0.6, -0.9) and arrow.y == pytest.approx(np.log10(0.81))
+    only = vg.cliff_figure(w, loss, un)
+    assert len(only.data) == 2
+    assert not any(a.text.startswith("clipped step") for a in only.layout.annotations)
