@@ -38,9 +38,9 @@ def _first_z(chart: dict) -> str:
     return json.dumps(next(t["z"] for t in chart["data"] if t["type"] == "heatmap"))
 
 
-@pytest.mark.parametrize("page", list(PAGES))
-def test_page_runs_in_default_state(page):
-    at = _run(page)
+@pytest.mark.parametrize("page_name", list(PAGES))
+def test_page_runs_in_default_state(page_name):
+    at = _run(page_name)
     assert not at.error, [e.value for e in at.error]
     assert len(_charts(at)) >= 1
 
@@ -108,12 +108,12 @@ def test_aggregate_follows_the_sentence():
     assert "unbelievably" in _ticks(words)
 
 
-@pytest.mark.parametrize("page", list(PAGES))
-def test_empty_sentence_gives_a_hint(page):
-    at = _run(page)
+@pytest.mark.parametrize("page_name", list(PAGES))
+def test_empty_sentence_gives_a_hint(page_name):
+    at = _run(page_name)
     at.text_area(key="s").set_value("   ").run()
     assert not at.exception
-    if page != "compare":  # compare shows its preset pair while the second sentence is empty
+    if page_name != "compare":  # compare shows its preset pair while the second sentence is empty
         assert any("Type a sentence" in i.value for i in at.info)
         assert not _charts(at)
 
@@ -126,3 +126,15 @@ def test_unknown_model_shows_error_and_keeps_working():
     assert at.error and "no-such-model" in at.error[0].value
     assert _charts(at), "the page keeps working with the last model that loaded"
     assert _ticks(_charts(at)[0])[0] == "[CLS]"
+
+
+def test_text_past_the_context_is_cut_with_a_notice_and_odd_unicode_is_fine():
+    at = _run("head")
+    long_text = " ".join(["attention"] * 700)  # MiniLM reads at most 512 tokens
+    at.text_area(key="s").set_value(long_text).run()
+    assert not at.exception
+    assert any("only the first 512" in w.value for w in at.warning)
+    assert len(_ticks(_charts(at)[0], "yaxis")) <= 512
+    at.text_area(key="s").set_value("مرحبا 🙂 naïve\u200b café \x07 ok").run()
+    assert not at.exception and not at.error
+    assert _charts(at)
