@@ -22,17 +22,17 @@ cached_card = st.cache_data(scorecard, show_spinner=False)
 cached_view = st.cache_data(encoding_view, show_spinner=False)
 sigma, sigma_source = st.cache_data(token_embedding_std)()
 
-c1, c2, c3 = st.columns([3, 1, 1])
-kinds = c1.multiselect("Encodings", KINDS, default=["sinusoidal", "sigmoid", "single_sine", "learned"],
+kinds = st.multiselect("Encodings", KINDS, default=["sinusoidal", "sigmoid", "single_sine", "learned"],
                        key="pe_kinds", format_func=lambda k: k.replace("_", " "))
+c2, c3 = st.columns([3, 1])
 n = state.slider("Positions N", "pe_n", 8, 512, 64, container=c2, step=8)
 d = state.selectbox("d_model", [8, 16, 32, 64, 128, 256, 512], "pe_d", default=64, container=c3)
 kinds = kinds or ["sinusoidal"]
 
 side, score, fails, images = st.tabs(["Side by side", "Scorecard", "Failure demos", "Images card"])
 with side:
-    for row in range(0, len(kinds), 3):
-        for col, kind in zip(st.columns(3), kinds[row:row + 3]):
+    for row in range(0, len(kinds), 2):
+        for col, kind in zip(st.columns(2), kinds[row:row + 2]):
             with col:
                 matrix, caption = cached_view(kind, n, d)
                 show_figure(vp.encoding_matrix(matrix, kind), key=f"pe_matrix_{kind}", export=False)

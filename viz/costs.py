@@ -40,7 +40,7 @@ def table1_figure(rows: Sequence[Mapping[str, str]], caption: str | None = None)
     if caption:  # below the table, wrapped by hand: plotly does not wrap annotation text
         words, lines, line = caption.split(), [], ""
         for w in words:
-            if len(line) + len(w) > 110:
+            if len(line) + len(w) > 80:  # still fits when projector fonts grow
                 lines.append(line)
                 line = ""
             line = f"{line} {w}".strip()
@@ -67,7 +67,7 @@ def op_count_figure(n: np.ndarray, counts: Mapping[str, np.ndarray], d: int,
            log_x=True)
     fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
     fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="operations per layer")
-    return base_layout(fig, f"Operation counts at d = {d} (Table 1, constants dropped)", height=380)
+    return base_layout(fig, f"Operation counts at d = {d} (Table 1)", height=380)
 
 
 def timing_figure(table: Mapping[str, np.ndarray], d: int, crossover: float | None = None) -> go.Figure:
@@ -83,7 +83,7 @@ def timing_figure(table: Mapping[str, np.ndarray], d: int, crossover: float | No
         fig.layout.annotations[-1].update(y=0.9)
     fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
     fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="wall time per layer (ms)")
-    return base_layout(fig, f"Measured on this machine at d = {d} (one sequence, best of several runs)",
+    return base_layout(fig, f"Measured here at d = {d} (one sequence, best run)",
                        height=380)
 
 
@@ -94,7 +94,7 @@ def sequential_steps_figure(n: np.ndarray, steps: Mapping[str, np.ndarray]) -> g
                      for name, y in steps.items()])
     fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
     fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="sequential steps per layer")
-    return base_layout(fig, "Steps that must wait for each other (why GPUs favour attention)", height=340)
+    return base_layout(fig, "Steps that must wait for each other", height=340)
 
 
 def path_length_figure(n: np.ndarray, lengths: Mapping[str, np.ndarray]) -> go.Figure:
@@ -102,7 +102,8 @@ def path_length_figure(n: np.ndarray, lengths: Mapping[str, np.ndarray]) -> go.F
     fig = go.Figure([_line(name, n, y) for name, y in lengths.items()])
     fig.update_xaxes(type="log", dtick=1, title_text="sequence length n (tokens)")
     fig.update_yaxes(type="log", dtick=1, exponentformat="power", title_text="maximum path length (hops)")
-    return base_layout(fig, "How many hops separate the first and the last token", height=340)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))  # half-width column
+    return base_layout(fig, "Hops from the first to the last token", height=460)
 
 
 def _arcs(adjacency: np.ndarray) -> tuple[list[float | None], list[float | None]]:

@@ -39,19 +39,36 @@ def gradient_distance_figure(curves: Mapping[str, np.ndarray],
             x=np.arange(len(y)), y=y, mode="lines", name=label,
             line=dict(color=KIND_COLOURS.get(kind), width=3),
             hovertemplate="distance %{x}: ‖∂y/∂u‖ = %{y:.3g}<extra>" + label + "</extra>"))
+    # the y range follows the measured curves: a reference line that shoots off (a loose bound)
+    # must not squash them; it is capped at the top edge instead (an arrow marks where it leaves)
+    y_range = None if len(shown) == 0 else [np.log10(shown.min()) - 1, np.log10(shown.max()) + 1]
+    top = np.inf if y_range is None else 10 ** y_range[1]
     dashes = ["dash", "dot", "dashdot", "longdash"]
     for i, (label, y) in enumerate((references or {}).items()):
         y = np.maximum(np.asarray(y, dtype=float), FLOOR)
-        fig.add_trace(go.Scatter(x=np.arange(len(y)), y=y, mode="lines", name=label,
+        x = np.arange(len(y), dtype=float)
+        over = np.flatnonzero(y > top)
+        if len(over):
+            k = int(over[0])
+            if k > 0:  # end exactly on the top edge (log-linear interpolation)
+                f = (np.log10(top) - np.log10(y[k - 1])) / (np.log10(y[k]) - np.log10(y[k - 1]))
+                x = np.r_[x[:k], x[k - 1] + f]
+            else:
+                x = x[:1]
+            y = np.r_[y[:k], top][:len(x)]
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=label,
                                  line=dict(color="#555", dash=dashes[i % len(dashes)], width=2)))
+        if len(over):
+            fig.add_trace(go.Scatter(x=[x[-1]], y=[y[-1]], mode="markers", showlegend=False,
+                                     name=f"{label}: off the chart",
+                                     marker=dict(symbol="triangle-up", size=11, color="#555"),
+                                     hovertemplate=f"{label}: off the chart from d = {int(over[0])}"
+                                                   "<extra></extra>"))
     fig.update_xaxes(title_text="distance d (steps back from the last output)")
-    # the y range follows the measured curves: a reference line that shoots off (a loose bound)
-    # must not squash them
-    y_range = None if len(shown) == 0 else [np.log10(shown.min()) - 1, np.log10(shown.max()) + 1]
     fig.update_yaxes(type="log", exponentformat="power", range=y_range,
                      title_text="gradient norm ‖∂ output(T) / ∂ input(T−d)‖")
     fig.update_layout(legend=dict(orientation="h", y=-0.22))
-    return base_layout(fig, title or "How much the last output still feels an input d steps back",
+    return base_layout(fig, title or "Gradient reaching back d steps",
                        height=480)
 
 
@@ -99,7 +116,7 @@ def cliff_figure(w: np.ndarray, loss: np.ndarray, unclipped: Mapping[str, np.nda
     fig.update_yaxes(type="log", exponentformat="power", title_text="loss L(w) = (x_T − target)²",
                      range=[np.log10(floor), np.log10(max(float(np.max(loss)), floor)) + 0.5])
     fig.update_layout(legend=dict(orientation="h", y=-0.2))
-    return base_layout(fig, "The cliff: one step on the wall of an exploding gradient", height=460)
+    return base_layout(fig, "The cliff of an exploding gradient", height=460)
 
 
 def layer_gradient_figure(norms: Mapping[str, np.ndarray], title: str | None = None,
@@ -139,8 +156,7 @@ def variant_comparison_figure(per_variant: Mapping[str, np.ndarray], component: 
                                  name=variant, line=dict(color=CATEGORICAL[i % len(CATEGORICAL)], width=3)))
     fig.update_yaxes(type="log", exponentformat="power", title_text=f"‖∂loss/∂{component} parameters‖")
     fig.update_xaxes(title_text="input side → output side")
-    return base_layout(fig, title or f"{component} gradient per layer: with and without residuals / "
-                       "LayerNorm", height=360)
+    return base_layout(fig, title or f"{component.capitalize()} gradient per layer and variant", height=360)
 
 
 def loss_curves_figure(steps: np.ndarray, losses: Mapping[str, np.ndarray],

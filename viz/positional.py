@@ -59,11 +59,12 @@ def dims_vs_position(pe: Any, dims: Sequence[int] = (4, 5, 6, 7),
                         line=dict(color=_colour(i)))
     fig.update_xaxes(title="position")
     fig.update_yaxes(title="value")
-    return base_layout(fig, title, height=360)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
+    return base_layout(fig, title, height=400)
 
 
 def spectrum(pe: Any, dims: Sequence[int] | None = None,
-             title: str = "Spectrum of each dimension (FFT, Hann window)") -> go.Figure:
+             title: str = "Spectrum per dimension (FFT)") -> go.Figure:
     """|FFT| over position of chosen columns of PE [N, d], on a log-frequency axis.
 
     A sinusoidal column 2i is a pure tone at w_i / 2pi cycles per token: one peak per column,
@@ -81,8 +82,9 @@ def spectrum(pe: Any, dims: Sequence[int] | None = None,
         mag = np.abs(np.fft.rfft(signal))[1:]
         fig.add_scatter(x=freqs, y=mag, mode="lines", name=f"dim {col}", line=dict(color=_colour(i)))
     fig.update_xaxes(title="frequency (cycles per token, log)", type="log", dtick=1, exponentformat="power")
-    fig.update_yaxes(title="|FFT|")
-    return base_layout(fig, title, height=360)
+    fig.update_yaxes(title="|FFT| (Hann window)")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
+    return base_layout(fig, title, height=400)
 
 
 def similarity_matrix(pe: Any, cosine: bool = True, title: str | None = None) -> go.Figure:
@@ -98,7 +100,8 @@ def similarity_matrix(pe: Any, cosine: bool = True, title: str | None = None) ->
                              hovertemplate="p %{y}, q %{x}<br>" + label + " %{z:.4g}<extra></extra>"))
     fig.update_yaxes(title="position p", autorange="reversed")
     fig.update_xaxes(title="position q")
-    return base_layout(fig, title or f"Similarity matrix ({label})", height=420)
+    default = "Cosine similarity matrix" if cosine else "Dot-product matrix"
+    return base_layout(fig, title or default, height=420)
 
 
 def similarity_by_offset(pe: Any, anchor: int | None = None, max_offset: int | None = None,
@@ -122,7 +125,8 @@ def similarity_by_offset(pe: Any, anchor: int | None = None, max_offset: int | N
                     line=dict(color=_colour(1), dash="dash", width=2))
     fig.update_xaxes(title="offset k")
     fig.update_yaxes(title="cosine similarity")
-    return base_layout(fig, title or f"Similarity to position {anchor} against offset", height=360)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
+    return base_layout(fig, title or f"Similarity to position {anchor} by offset", height=400)
 
 
 def clock_hands(d_model: int, position: int, n_dials: int = 8, base: float = 10000.0,
@@ -146,11 +150,16 @@ def clock_hands(d_model: int, position: int, n_dials: int = 8, base: float = 100
                         hovertemplate=(f"pair i={i}, dims {2 * i},{2 * i + 1}<br>wavelength "
                                        f"{2 * np.pi / w:.4g} tokens<br>angle {angle % (2 * np.pi):.3f} rad"
                                        "<extra></extra>"))
-        fig.add_annotation(x=cx, y=-1.35, text=f"i={i}<br>λ={2 * np.pi / w:.3g}", showarrow=False)
+        fig.add_annotation(x=cx, y=-1.12, yanchor="top", text=f"i={i}<br>λ={_short(2 * np.pi / w)}",
+                           showarrow=False)
     fig.update_xaxes(visible=False, scaleanchor="y", scaleratio=1)
-    fig.update_yaxes(visible=False, range=[-1.8, 1.2])
-    return base_layout(fig, title or f"Clock hands at position {position}: (sin, cos) per frequency",
-                       height=260)
+    fig.update_yaxes(visible=False, range=[-2.1, 1.15])
+    return base_layout(fig, title or f"Clock hands at position {position}", height=300)
+
+
+def _short(x: float) -> str:
+    """A wavelength in few characters: 6.28, 62.8, 838, 3.5k, 47k."""
+    return f"{x:.3g}" if x < 1000 else f"{x / 1000:.2g}k"
 
 
 def pca_3d(encodings: Mapping[str, Any], title: str = "Position vectors, 3-D PCA") -> go.Figure:
@@ -169,7 +178,9 @@ def pca_3d(encodings: Mapping[str, Any], title: str = "Position vectors, 3-D PCA
                           marker=dict(size=2.5, color=np.arange(len(z)), colorscale=SEQUENTIAL),
                           line=dict(color=_colour(i), width=3),
                           text=[f"{name}: position {p}" for p in range(len(z))], hoverinfo="text")
-    fig.update_layout(scene=dict(xaxis_title="PC1", yaxis_title="PC2", zaxis_title="PC3"))
+    axis = dict(nticks=4, tickfont=dict(size=11))  # fixed: projector-size ticks pile up in 3-D
+    fig.update_layout(scene=dict(xaxis=dict(title="PC1", **axis), yaxis=dict(title="PC2", **axis),
+                                 zaxis=dict(title="PC3", **axis)))
     return base_layout(fig, title, height=480)
 
 
@@ -362,7 +373,7 @@ def accuracy_bars(accuracy: Mapping[str, float], chance: float, train_length: in
                        text=f"dashed line: chance for an order-blind model, 1/(N−1) = {chance:.3f}",
                        font=dict(size=12, color="#555555"))
     fig.update_yaxes(title="accuracy", range=[0, 1.15])
-    fig = base_layout(fig, title or f"Previous-token accuracy at the training length N = {train_length}",
+    fig = base_layout(fig, title or f"Previous-token accuracy at N = {train_length}",
                       height=380)
     fig.update_layout(margin=dict(t=80))  # the chance note sits between the title and the bars
     return fig
@@ -382,11 +393,15 @@ def accuracy_vs_length(curves: Mapping[str, Mapping[int, float | None]], train_l
         xs = sorted(int(n) for n in chance)
         fig.add_scatter(x=xs, y=[chance[n] for n in xs], mode="lines", name="chance 1/(N−1)",
                         line=dict(dash="dot", color="#555555"))
-    fig.add_vline(x=train_length, line=dict(dash="dash", color="#555555"),
-                  annotation_text=f"trained at N = {train_length}")
+    fig.add_vline(x=train_length, line=dict(dash="dash", color="#555555"))
+    # the label sits above the plot area, where no curve can run through it
+    fig.add_annotation(x=train_length, xref="x", y=1.0, yref="paper", yanchor="bottom", showarrow=False,
+                       text=f"trained at N = {train_length}", font=dict(color="#555555"))
     fig.update_xaxes(title="sequence length N")
     fig.update_yaxes(title="accuracy", range=[0, 1.05])
-    return base_layout(fig, title or "Accuracy past the training length (extrapolation)", height=400)
+    fig = base_layout(fig, title or "Accuracy beyond the training length", height=420)
+    fig.update_layout(margin=dict(t=80))  # room for the label between the title and the plot
+    return fig
 
 
 def similarity_side_by_side(tables: Mapping[str, Any], title: str = "Cosine similarity of position vectors"

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from viz.costs import mark_x
-from viz.theme import CATEGORICAL, DIVERGING, base_layout, token_label
+from viz.theme import CATEGORICAL, COLORBAR_ROOM, DIVERGING, base_layout, colorbar_below, token_label
 
 
 def _labels(n: int, labels: Sequence[str] | None) -> list[str]:
@@ -25,8 +25,8 @@ def probability_bars(probs: np.ndarray, labels: Sequence[str] | None = None) -> 
                            text=[f"{p:.3f}" for p in probs], textposition="outside",
                            hovertemplate="%{x}: s = %{y:.4f}<extra></extra>"))
     fig.update_yaxes(title_text="probability s_i", range=[0, 1.1])
-    fig.update_xaxes(title_text="logit")
-    return base_layout(fig, f"Probabilities s = softmax(z / T) (sum {probs.sum():.3f})", height=320)
+    fig.update_xaxes(title_text="logit (s = softmax(z / T))")
+    return base_layout(fig, f"Probabilities s (sum {probs.sum():.3f})", height=320)
 
 
 def jacobian_heatmap(jac: np.ndarray, labels: Sequence[str] | None = None) -> go.Figure:
@@ -42,8 +42,7 @@ def jacobian_heatmap(jac: np.ndarray, labels: Sequence[str] | None = None) -> go
     fig = go.Figure(go.Heatmap(
         z=jac, x=names, y=[f"s({x})" for x in names], colorscale=DIVERGING, zmid=0, zmin=-span,
         zmax=span, text=text, texttemplate="%{text}" if text else None,
-        colorbar=dict(title=dict(text="∂s_i/∂z_j", side="right"), orientation="h", y=-0.32,
-                      yanchor="top", thickness=12, len=0.8),
+        colorbar=colorbar_below(0.1, 0.9, "∂s_i/∂z_j"),
         hovertemplate="∂s(%{y})/∂%{x} = %{z:.5f}<extra></extra>"))
     sums = jac.sum(axis=1)
     for i, s in enumerate(sums):
@@ -52,7 +51,7 @@ def jacobian_heatmap(jac: np.ndarray, labels: Sequence[str] | None = None) -> go
     fig.update_yaxes(autorange="reversed", title_text="output probability s_i")
     fig.update_xaxes(title_text="input logit z_j")
     fig = base_layout(fig, "Jacobian J = (diag(s) − s sᵀ) / T", height=460)
-    fig.update_layout(margin=dict(r=95, b=20))  # room for the row sums; colour bar below
+    fig.update_layout(margin=dict(r=95, b=COLORBAR_ROOM))  # room for the row sums; colour bar below
     return fig
 
 
@@ -61,9 +60,9 @@ def eigenvalue_bars(eigenvalues: np.ndarray) -> go.Figure:
     ev = np.sort(np.asarray(eigenvalues, dtype=float))[::-1]
     fig = go.Figure(go.Bar(x=[f"λ{i + 1}" for i in range(len(ev))], y=ev, marker_color=CATEGORICAL[2],
                            name="eigenvalue", hovertemplate="%{x} = %{y:.5f}<extra></extra>"))
-    fig.add_hline(y=0.5, line_dash="dash", line_color="#555",
-                  annotation_text="½: no softmax Jacobian exceeds it (T = 1)")
-    fig.update_yaxes(title_text="eigenvalue", rangemode="tozero")
+    fig.add_hline(y=0.5, line_dash="dash", line_color="#555", annotation_text="ceiling ½ (T = 1)",
+                  annotation_position="top right")
+    fig.update_yaxes(title_text="eigenvalue", range=[0, 0.62])
     return base_layout(fig, "Eigenvalues of J (one is always 0)", height=320)
 
 
@@ -76,13 +75,14 @@ def jacobian_norm_curve(scale: np.ndarray, wrt_scaled: np.ndarray, wrt_logits: n
     if wrt_logits is not None:
         fig.add_trace(go.Scatter(x=scale, y=wrt_logits, mode="lines", name="‖∂s/∂z‖₂ = ‖·‖/T",
                                  line=dict(color=CATEGORICAL[1], dash="dot")))
-    fig.add_hline(y=0.5, line_dash="dash", line_color="#555", annotation_text="½")
+    fig.add_hline(y=0.5, line_dash="dash", line_color="#555", annotation_text="½",
+                  annotation_position="bottom right")
     if current is not None:
         mark_x(fig, current, "now", log_x=True, line_color="#999", line_dash="solid")
     fig.update_xaxes(type="log", dtick=1, title_text="logit scale 1/T (×z)")
-    fig.update_yaxes(title_text="spectral norm ‖J‖₂", rangemode="tozero")
-    return base_layout(fig, "‖J‖ peaks where the top options tie and collapses as s becomes one-hot",
-                       height=340)
+    fig.update_yaxes(title_text="spectral norm ‖J‖₂", range=[0, 1.15 * max(0.5, float(np.nanmax(
+        wrt_logits if wrt_logits is not None else wrt_scaled)))])
+    return base_layout(fig, "‖J‖ peaks at a tie, vanishes when one-hot", height=340)
 
 
 def variance_figure(d_k: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray,
@@ -126,7 +126,8 @@ def saturation_figure(stats: dict[str, dict[str, float]]) -> go.Figure:
                                  text=[f"{v:.3f}"], textposition="outside", showlegend=col == 1),
                           row=1, col=col)
         top = max(stats["unscaled"][key], stats["scaled"][key], 1e-3)
-        fig.update_yaxes(range=[0, 1.3 * top], row=1, col=col)
+        # the bars carry their values: tick labels would only crowd the narrow panels
+        fig.update_yaxes(range=[0, 1.3 * top], showticklabels=False, row=1, col=col)
     fig.update_annotations(font_size=12)
     fig = base_layout(fig, "Softmax saturation without √d_k", height=360)
     fig.update_layout(margin=dict(t=90), legend=dict(orientation="h", y=-0.15))

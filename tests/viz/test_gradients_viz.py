@@ -21,6 +21,17 @@ def test_gradient_distance_figure():
     np.testing.assert_array_equal(fig.data[0].x, np.arange(10))
 
 
+def test_gradient_distance_caps_a_runaway_reference_at_the_top():
+    curves = {"rnn": 0.5 ** np.arange(20), "transformer": np.full(20, 0.1)}
+    fig = vg.gradient_distance_figure(curves, {"bound": 2.0 ** np.arange(20)})
+    top = 10 ** fig.layout.yaxis.range[1]
+    bound = next(t for t in fig.data if t.name == "bound")
+    assert max(bound.y) == pytest.approx(top) and len(bound.y) < 20  # ends on the top edge
+    assert 3 < bound.x[-1] < 4  # 2^d crosses 10 between d = 3 and 4
+    marker = fig.data[-1]
+    assert marker.marker.symbol == "triangle-up" and marker.y[0] == pytest.approx(top)
+
+
 def test_layer_gradient_figure_and_comparisons():
     fig = vg.layer_gradient_figure({"embeddings": np.array([0.1]), "attention": np.array([1.0, 2, 3]),
                                     "MLP": np.array([1.0, 2, 4])})

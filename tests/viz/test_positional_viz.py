@@ -109,6 +109,8 @@ def test_trained_comparison_figures():
     curves = vp.accuracy_vs_length({"learned": {"16": 1.0, "32": None}, "rope": {16: 1.0, 32: 1.0}}, 16,
                                    {16: 1 / 15, 32: 1 / 31})
     assert np.isnan(curves.data[0].y[1]) and len(curves.data) == 3
+    label = next(x for x in curves.layout.annotations if x.text == "trained at N = 16")
+    assert label.yref == "paper" and label.y >= 1 and label.yanchor == "bottom"  # above the curves
     side = vp.similarity_side_by_side({"a": PE, "b": PE[:, :8]})
     assert len(side.data) == 2 and side.data[0].zmin == -1
     heads = vp.head_maps(np.random.default_rng(0).random((4, 5, 5)))
