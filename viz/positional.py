@@ -341,7 +341,8 @@ def order_matters(words_a: Sequence[str], words_b: Sequence[str], weights_a: Any
                                  colorbar=dict(orientation="h", x=0.27, y=-0.32, len=0.4, title="weight"),
                                  hovertemplate="query %{y}<br>key %{x}<br>weight %{z:.4f}<extra></extra>"),
                       row=1, col=col)
-    bound = float(max(np.abs(diff).max(), 1e-12))
+    # fixed floors: float64 rounding (~1e-16 for `none`) must read as zero, not fill the scale
+    bound = float(max(np.abs(diff).max(), 0.05))
     fig.add_trace(go.Heatmap(z=diff, x=labels, y=labels, colorscale=DIVERGING, zmid=0, zmin=-bound,
                              zmax=bound,
                              colorbar=dict(orientation="h", x=0.72, y=-0.32, len=0.4, title="A − B"),
@@ -349,6 +350,7 @@ def order_matters(words_a: Sequence[str], words_b: Sequence[str], weights_a: Any
                   row=1, col=3)
     fig.add_bar(x=od, y=labels, orientation="h", marker_color=_colour(5), showlegend=False,
                 hovertemplate="%{y}: %{x:.3g}<extra></extra>", row=1, col=4)
+    fig.update_xaxes(range=[0, 1.1 * float(max(od.max(initial=0.0), 0.05))], row=1, col=4)
     for col in (1, 2, 3, 4):
         fig.update_yaxes(autorange="reversed", row=1, col=col)
     fig.update_yaxes(showticklabels=False, row=1, col=2)
