@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.frame import frame
+from ui.menu import link
 
 f = frame("Attention Lab", icon=":material/search:")
 st.markdown(
@@ -24,7 +25,7 @@ START = [
 cols = st.columns(len(START))
 for col, (path, label, text) in zip(cols, START, strict=True):
     with col.container(border=True):
-        st.page_link(path, label=f"**{label}**")
+        link(st, path, f"**{label}**")
         st.caption(text)
 
 st.subheader("Your flashcards, answered live")
@@ -49,6 +50,6 @@ CARDS = [
 for question, page, extra in CARDS:
     row = st.columns([3, 1, 1])
     row[0].markdown(question)
-    row[1].page_link(page, label="open")
+    link(row[1], page, "open")
     if extra:
-        row[2].page_link(extra, label="also")
+        link(row[2], extra, "also")

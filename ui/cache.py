@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 
 import streamlit as st
@@ -32,6 +33,7 @@ class CaptureCache:
     def __init__(self, budget_bytes: int) -> None:
         self.budget = budget_bytes
         self._items: OrderedDict[tuple, Capture] = OrderedDict()
+        self._keys: dict[int, tuple] = {}
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -48,9 +50,17 @@ class CaptureCache:
     def put(self, key: tuple, cap: Capture) -> None:
         with self._lock:
             self._items[key] = cap
+            self._keys[id(cap)] = key
             self._items.move_to_end(key)
             while len(self._items) > 1 and self.nbytes > self.budget:
-                self._items.popitem(last=False)
+                _, old = self._items.popitem(last=False)
+                self._keys.pop(id(old), None)
+
+    def key_of(self, cap: Capture) -> tuple | None:
+        """The key a cached capture was stored under (None if it is not, or no longer, here)."""
+        with self._lock:
+            key = self._keys.get(id(cap))
+            return key if key is not None and self._items.get(key) is cap else None
 
     @property
     def nbytes(self) -> int:
@@ -77,3 +87,29 @@ def get_capture(name: str, text: str, pair: str | None = None, target: str | Non
         cap = get_model(name).capture(text, pair=pair, target=target, grads=grads)
         cache.put(key, cap)
     return cap
+
+
+def refetcher(cap: Capture):
+    """A callable that returns `cap` again later without keeping it alive: Streamlit holds
+    deferred download callables for as long as a session is open, so a closure over the
+    capture itself would pin hundreds of MB per session past the cache budget."""
+    key = capture_cache().key_of(cap)
+    if key is not None:
+        return lambda: get_capture(*key)
+    ref = weakref.ref(cap) if _weakrefable(cap) else None
+
+    def fetch() -> Capture:
+        found = ref() if ref is not None else None
+        if found is None:
+            raise RuntimeError("this capture is no longer in memory: rerun the page and export again")
+        return found
+
+    return fetch
+
+
+def _weakrefable(obj) -> bool:
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False

@@ -112,6 +112,7 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
     # app.py sets this too; a page that Streamlit runs alone (a bookmark on a fresh server)
     # must still get the wide layout its figures are designed for.
     st.set_page_config(page_title=f"{title} · Attention Lab", layout="wide")
+    state.note_page(_page_id(title))
     sb = st.sidebar
     menu.draw(sb)
     sb.divider()
@@ -142,6 +143,17 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
     return Frame(title, model_name, sentence, sentence_b, present)
 
 
+def _page_id(title: str) -> str:
+    """Which page this run draws (the script's hash under st.navigation, else the title)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return (ctx.page_script_hash if ctx is not None else "") or title
+    except ImportError:
+        return title
+
+
 def show_figure(fig: go.Figure, key: str, *, capture: Capture | None = None,
                 on_select: str = "ignore", selection_mode=("points",), export: bool = True):
     """Draw `fig` (in the projector theme when presentation mode is on) with export buttons.
@@ -170,7 +182,8 @@ def export_buttons(fig: go.Figure, key: str, capture: Capture | None = None) -> 
                         key=f"{key}__html", on_click="ignore", icon=":material/download:",
                         help="Standalone page with plotly.js embedded: opens offline.")
     if capture is not None:
-        row.download_button("Tensors", lambda: export.capture_to_npz(capture), f"{key}-tensors.zip",
+        fetch = cache.refetcher(capture)  # holds a cache key, not the (large) capture itself
+        row.download_button("Tensors", lambda: export.capture_to_npz(fetch()), f"{key}-tensors.zip",
                             "application/zip", key=f"{key}__npz", on_click="ignore",
                             icon=":material/download:",
                             help="tensors.npz (every captured tensor) + tokens.json")

@@ -26,14 +26,22 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
 HOME = "pages/home.py"
 
 
-def draw(container) -> None:
-    """Page links grouped by section (works under st.navigation and for a page run alone from
-    app.py's folder). A page file run as its own main script (AppTest) has no pages to link: no menu."""
+def link(container, path: str, label: str, icon: str | None = None) -> bool:
+    """st.page_link that draws nothing (and returns False) when the page cannot be linked,
+    e.g. a page file run as its own main script."""
     from streamlit.errors import StreamlitAPIException
 
     try:
-        container.page_link(HOME, label="Home", icon=":material/home:")
+        container.page_link(path, label=label, icon=icon)
+        return True
     except StreamlitAPIException:
+        return False
+
+
+def draw(container) -> None:
+    """Page links grouped by section (works under st.navigation and for a page run alone from
+    app.py's folder). A page file run as its own main script (AppTest) has no pages to link: no menu."""
+    if not link(container, HOME, "Home", ":material/home:"):
         return
     for section, entries in SECTIONS.items():
         links = [entry for entry in entries if entry[0] != HOME]

@@ -14,6 +14,14 @@ from typing import Any
 import streamlit as st
 
 _MIRRORED = "_query_keys"
+_PAGE_CHANGED = "_page_changed"
+_LAST_PAGE = "_last_page"
+
+
+def note_page(page_id: str) -> None:
+    """Call once per run before any mirrored widget: remembers whether this run switched page."""
+    st.session_state[_PAGE_CHANGED] = st.session_state.get(_LAST_PAGE) != page_id
+    st.session_state[_LAST_PAGE] = page_id
 
 
 def _keep(key: str) -> str:
@@ -57,7 +65,10 @@ def _prepare(key: str, default: Any, valid: Callable[[Any], bool]) -> None:
         st.session_state[keep] = start
     if not valid(st.session_state[keep]):
         st.session_state[keep] = default
-    if key not in st.session_state or not valid(st.session_state[key]):
+    # On a page switch the browser resends a remounted widget's *initial* value, which Streamlit
+    # prefers to the key's state: give the widget the canonical value explicitly.
+    if st.session_state.get(_PAGE_CHANGED) or key not in st.session_state \
+            or not valid(st.session_state[key]):
         st.session_state[key] = st.session_state[keep]
     st.session_state.setdefault(_MIRRORED, set()).add(key)
 

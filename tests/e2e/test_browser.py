@@ -93,3 +93,17 @@ def test_png_export_downloads_a_valid_png(app_url, page, settle):
         page.get_by_role("button", name=re.compile("PNG")).first.click()
     data = open(info.value.path(), "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_switching_pages_keeps_the_model_sentence_and_url(app_url, page, settle):
+    page.goto(f"{app_url}/overview?s=Birds+sing+at+dawn")
+    settle(page)
+    for label, path in (("One head", "/head"), ("All heads", "/overview"), ("One head", "/head")):
+        page.locator("[data-testid='stSidebar']").get_by_role("link", name=label).first.click()
+        page.wait_for_url(re.compile(f".*{path}.*"), timeout=30_000)
+        settle(page)
+        no_exception(page)
+        box = page.locator("[data-testid='stSidebar'] textarea").first
+        assert box.input_value() == "Birds sing at dawn", label
+        assert "dawn" in page.url
+    assert "birds" in charts(page)[0]["ticktext"]
