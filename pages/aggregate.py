@@ -4,13 +4,11 @@ import streamlit as st
 
 from ui import state
 from ui.explorer import pick_block, pick_layer
-from ui.frame import frame, show_figure
+from ui.frame import frame, require_capture, show_figure
 from viz.attention_compare import heads_aggregate_view, rollout_view, word_view
 
 f = frame("Across heads, layers and words", icon="🧮")
-cap = f.capture()
-if cap is None:
-    st.stop()
+cap = require_capture(f)
 
 cols = st.columns(2)
 stack, block = pick_block(cap, container=cols[1])

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import state
 from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pick_token
-from ui.frame import frame, show_figure
+from ui.frame import frame, require_capture, show_figure
 from viz.attention import head_data, head_view, query_breakdown, temperature_whatif
 
 f = frame("One head: scores → weights → vectors", icon="🎯")
@@ -19,9 +19,7 @@ st.markdown(
 with st.expander("What we mean by “attention vector”"):
     st.markdown(VECTOR_DEFINITION)
 
-cap = f.capture()
-if cap is None:
-    st.stop()
+cap = require_capture(f)
 
 cols = st.columns(3)
 stack, block = pick_block(cap, container=cols[2])

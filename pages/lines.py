@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import state
 from ui.explorer import clicked, pick_block, pick_layer, pick_token
-from ui.frame import frame, show_figure
+from ui.frame import frame, require_capture, show_figure
 from viz.attention import block_tokens
 from viz.attention_lines import lines_view
 
@@ -16,9 +16,7 @@ st.markdown(
     "double-click to show it alone. Pick a token (or click one) to keep only its lines: the "
     "classic “it → animal” picture of the Illustrated Transformer.")
 
-cap = f.capture()
-if cap is None:
-    st.stop()
+cap = require_capture(f)
 
 cols = st.columns(4)
 stack, block = pick_block(cap, container=cols[3])

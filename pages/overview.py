@@ -4,8 +4,8 @@ import streamlit as st
 
 from core.analysis import HEAD_STATS
 from ui import state
-from ui.explorer import clicked, head_stats, open_head, pick_block
-from ui.frame import frame, show_figure
+from ui.explorer import clicked, head_stats, open_clicked_head, pick_block
+from ui.frame import frame, require_capture, show_figure
 from viz.attention_overview import STAT_TITLES, head_ranking, head_stats_figure, overview
 
 f = frame("Overview: every head at once", icon="🗺️")
@@ -15,9 +15,7 @@ st.markdown(
     "block is kept), since a thumbnail cannot show more cells than it has pixels. "
     "Hover a tile for its statistics; **click a tile to open that head**.")
 
-cap = f.capture()
-if cap is None:
-    st.stop()
+cap = require_capture(f)
 
 cols = st.columns(3)
 stack, block = pick_block(cap, container=cols[2])
@@ -29,9 +27,7 @@ stat = state.selectbox("Statistic", list(HEAD_STATS), "stat", default="entropy",
 stats = head_stats(f.model_name, f.sentence, stack, block)
 
 fig = overview(cap, stack, block, contrast=contrast, stats=stats)
-points = clicked(show_figure(fig, "overview", capture=cap, on_select="rerun"), "overview")
-if points and points[0].get("customdata"):
-    open_head(*points[0]["customdata"][:2])
+open_clicked_head(clicked(show_figure(fig, "overview", capture=cap, on_select="rerun"), "overview"))
 
 st.subheader("Per-head statistics")
 st.caption(f"**{STAT_TITLES[stat]}**: {HEAD_STATS[stat]}. Click a cell or a bar to open that head.")
@@ -42,6 +38,5 @@ with right:
     lowest_first = stat in ("entropy", "distance")
     ranking = head_ranking(stats, stat, top=12, descending=not lowest_first)
     points += clicked(show_figure(ranking, "ranking", on_select="rerun"), "ranking")
-if points and points[0].get("customdata"):
-    open_head(*points[0]["customdata"][:2])
+open_clicked_head(points)
 state.publish()

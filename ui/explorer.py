@@ -84,6 +84,13 @@ def clicked(selection, key: str) -> list[dict]:
     return points
 
 
+def open_clicked_head(points: list[dict]) -> None:
+    """Open the head page on the first clicked point that carries (layer, head) customdata."""
+    for point in points:
+        if point.get("customdata"):
+            open_head(*point["customdata"][:2])
+
+
 def open_head(layer: int, head: int) -> None:
     """Open the head page on (layer, head)."""
     state.set_value("layer", int(layer))

@@ -82,6 +82,14 @@ class Frame:
         return cap
 
 
+def require_capture(f: Frame, text: str | None = None, **kwargs) -> Capture:
+    """f.capture(...), or end this page run after the friendly message it showed."""
+    cap = f.capture(text, **kwargs)
+    if cap is None:
+        st.stop()
+    return cap
+
+
 def _load(name: str):
     failed = st.session_state.get("_failed_models", {})
     if name in failed:  # don't probe the network again on every widget change
