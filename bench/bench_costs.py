@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.costs import measure_costs, measured_crossover  # noqa: E402
+from core.labs.costs import measure_costs, measured_crossover  # noqa: E402
 
 
 def main() -> None:

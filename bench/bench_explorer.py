@@ -28,7 +28,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.models import Model, load_model  # noqa: E402
+from core.load import Model, load_model  # noqa: E402
 from viz.attention import head_view  # noqa: E402
 from viz.attention_overview import capture_stats, overview  # noqa: E402
 

@@ -45,6 +45,28 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Ten
     return torch.softmax(logits.masked_fill(~any_allowed, 0.0), dim=-1) * any_allowed
 
 
+def softmax_jacobian(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """J = d softmax(logits / T) / d logits = (diag(s) - s s^T) / T: the derivative attention's
+    softmax passes back to the scores.
+
+    logits [n] (or [..., n] for a batch) -> J [n, n] (or [..., n, n]). Row i holds the
+    derivatives of probability s_i; the diagonal is s_i (1 - s_i) / T, the off-diagonal
+    -s_i s_j / T (raising one logit lowers every other probability). Lists and arrays are
+    taken as float64. Raises ValueError for a non-positive temperature or non-finite logits.
+    """
+    z = logits if isinstance(logits, torch.Tensor) else torch.as_tensor(logits, dtype=torch.float64)
+    if not z.is_floating_point():
+        z = z.double()
+    if z.dim() == 0 or z.shape[-1] == 0:
+        raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
+    if not torch.isfinite(z).all():
+        raise ValueError("logits must be finite numbers (no nan or inf)")
+    if not temperature > 0 or temperature == float("inf"):
+        raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
+    s = torch.softmax(z / temperature, dim=-1)
+    return (torch.diag_embed(s) - s.unsqueeze(-1) * s.unsqueeze(-2)) / temperature
+
+
 def _identity(name: str, x: torch.Tensor) -> torch.Tensor:
     return x
 

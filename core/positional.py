@@ -152,5 +152,3 @@ def alibi_bias(n_heads: int, q_len: int, k_len: int, causal: bool) -> torch.Tens
     j = torch.arange(k_len, dtype=torch.float64)[None, :]
     distance = (i - j).clamp(min=0) if causal else (i - j).abs()
     return -alibi_slopes(n_heads)[:, None, None] * distance
-
-from core.scorecard import scorecard  # noqa: E402,F401  (re-export; scorecard imports this module)

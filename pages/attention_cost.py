@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from core import costs
+from core.labs import costs
 from ui import state
 from ui.frame import frame, show_figure
 from viz import costs as vc

@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from core import gradients as cg
-from core.training_dynamics import (
+from core.labs import gradients as cg
+from core.labs.training_dynamics import (
     SNAPSHOT_PATH,
     SNAPSHOT_RUN,
     VARIANTS,

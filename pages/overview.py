@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.analysis import HEAD_STATS
+from core.labs.attention_stats import HEAD_STATS
 from ui import state
 from ui.explorer import clicked, head_stats, open_clicked_head, pick_block
 from ui.frame import frame, require_capture, show_figure

@@ -3,10 +3,10 @@
 import numpy as np
 import streamlit as st
 
-from core.image_positions import grid_encodings, neighbour_similarities, similarity_map
+from core.labs.image_positions import grid_encodings, neighbour_similarities, similarity_map
+from core.labs.positional_scorecard import MEASURES, encoding_view, near_level, scorecard
+from core.labs.reference_embeddings import token_embedding_std
 from core.positional import DESCRIPTIONS, KINDS, positional_encoding
-from core.reference_embeddings import token_embedding_std
-from core.scorecard import MEASURES, encoding_view, near_level, scorecard
 from ui import state
 from ui.frame import frame, show_figure
 from viz import positional as vp

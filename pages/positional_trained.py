@@ -3,10 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from core.order import order_matters
-from core.positional import KINDS, alibi_bias, alibi_slopes
-from core.scorecard import rope_score_offset_spread, rope_scores
-from core.toy_task import (
+from core.labs.order import order_matters
+from core.labs.positional_scorecard import rope_score_offset_spread, rope_scores
+from core.labs.toy_task import (
     TRAIN_LENGTH,
     TRAINED_KINDS,
     TrainSettings,
@@ -17,6 +16,7 @@ from core.toy_task import (
     position_tables,
     train,
 )
+from core.positional import KINDS, alibi_bias, alibi_slopes
 from ui import state
 from ui.frame import frame, show_figure
 from viz import positional as vp

@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from core import softmax as sm
+from core.labs import softmax as sm
 from ui import state
 from ui.frame import frame, show_figure
 from viz import softmax as vs

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.training_dynamics import (  # noqa: E402
+from core.labs.training_dynamics import (  # noqa: E402
     SNAPSHOT_PATH,
     SNAPSHOT_RUN,
     all_variant_histories,

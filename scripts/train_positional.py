@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.toy_task import MODEL_DIR, TRAIN_LENGTH, TRAINED_KINDS, TrainSettings, save_trained, train  # noqa: E402
+from core.labs.toy_task import MODEL_DIR, TRAIN_LENGTH, TRAINED_KINDS, TrainSettings, save_trained, train  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,7 +24,7 @@ DEFAULT_MODEL = "minilm"
 
 def model_names() -> dict[str, str]:
     """Model picker entries: name -> one-line description."""
-    from core.models import AVAILABLE
+    from core.load import AVAILABLE
 
     return dict(AVAILABLE)
 

@@ -20,9 +20,9 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.analysis import as_numpy, row_entropy
 from core.attention import masked_softmax as core_masked_softmax
 from core.capture import Capture
+from core.labs.attention_stats import as_numpy, row_entropy
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,

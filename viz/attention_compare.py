@@ -9,8 +9,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.analysis import heads_max, heads_mean, js_per_head, rollout, tokens_align, word_labels, word_level
 from core.capture import Capture
+from core.labs.attention_stats import (
+    heads_max,
+    heads_mean,
+    js_per_head,
+    rollout,
+    tokens_align,
+    word_labels,
+    word_level,
+)
 from viz.attention import (
     block_tokens,
     default_stack,

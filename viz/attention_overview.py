@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from core.analysis import HEAD_STATS, head_stats, pool, rank_heads, special_positions
 from core.capture import Capture
+from core.labs.attention_stats import HEAD_STATS, head_stats, pool, rank_heads, special_positions
 from viz.attention import block_tokens, default_stack
 from viz.raster import colormap_lut, png_data_uri
 from viz.theme import SEQUENTIAL, base_layout, head_label

@@ -71,7 +71,7 @@ def op_count_figure(n: np.ndarray, counts: Mapping[str, np.ndarray], d: int,
 
 
 def timing_figure(table: Mapping[str, np.ndarray], d: int, crossover: float | None = None) -> go.Figure:
-    """Measured wall time per forward pass (ms, log-log) against n, from core.costs.measure_costs:
+    """Measured wall time per forward pass (ms, log-log) against n, from core.labs.costs.measure_costs:
     table 'n' [m] plus one array [m] of seconds per layer. Marks n = d and the measured crossover."""
     n = table["n"]
     fig = go.Figure([_line(name, n, np.asarray(y) * 1e3, markers=True)

@@ -113,7 +113,7 @@ def variance_figure(d_k: np.ndarray, unscaled: np.ndarray, scaled: np.ndarray,
 
 
 def saturation_figure(stats: dict[str, dict[str, float]]) -> go.Figure:
-    """CONCEPTS.md section 1 table from `core.softmax.saturation_stats`: three metrics, unscaled
+    """CONCEPTS.md section 1 table from `core.labs.softmax.saturation_stats`: three metrics, unscaled
     vs scaled, as grouped bars in three panels."""
     metrics = [("mean_max_weight", "mean max<br>weight"), ("median_jacobian_norm", "median<br>‖J‖₂"),
                ("frac_tiny_jacobian", "share with<br>‖J‖ < 1e-3")]

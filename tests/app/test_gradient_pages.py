@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.gradients import gradient_by_distance
+from core.labs.gradients import gradient_by_distance
 
 TIMEOUT = 180
 PAGES = Path(__file__).resolve().parents[2] / "pages"

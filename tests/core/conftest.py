@@ -34,7 +34,7 @@ def bpe_tokenizer():
 
 @pytest.fixture(scope="session")
 def minilm_folder():
-    from core.models import minilm_path
+    from core.load import minilm_path
 
     return minilm_path()
 

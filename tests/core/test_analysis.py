@@ -1,4 +1,4 @@
-"""core.analysis: per-head statistics, rollout, word-level weights, JS divergence, pooling."""
+"""core.labs.attention_stats: per-head statistics, rollout, word-level weights, JS divergence, pooling."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.analysis import (
+from core.labs.attention_stats import (
     LOG2,
     head_stats,
     heads_max,

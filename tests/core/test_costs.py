@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import costs
+from core.labs import costs
 
 
 def test_table_1_verbatim():

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from core import Transformer, TransformerConfig, capture
-from core import gradients as g
+from core.labs import gradients as g
 
 
 @pytest.mark.parametrize("lam", [0.9, 0.99, 1.01, 1.1])

@@ -8,7 +8,7 @@ import torch
 
 from core.attention import masked_softmax
 from core.capture import QUANTITIES, Recorder
-from core.hf import (
+from core.hf.attention import (
     ATTN_IMPLEMENTATION,
     active_capture,
     check_names,
@@ -183,7 +183,7 @@ def test_mask_builder_is_registered_with_the_function():
     from transformers import AttentionInterface
     from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
-    from core.hf import instrumented_attention, register
+    from core.hf.attention import instrumented_attention, register
 
     register()
     assert AttentionInterface._global_mapping[ATTN_IMPLEMENTATION] is instrumented_attention

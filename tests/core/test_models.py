@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from core import load_model
-from core.hf import ATTN_IMPLEMENTATION, active_capture, leftover_hooks
-from core.models import AVAILABLE, ModelNotFoundError
+from core.hf.attention import ATTN_IMPLEMENTATION, active_capture, leftover_hooks
+from core.load import AVAILABLE, ModelNotFoundError
 
 QUANTITIES = ("q", "k", "v", "scores", "mask", "weights", "vectors", "output")
 

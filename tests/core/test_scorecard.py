@@ -6,17 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from core.image_positions import neighbour_similarities
-from core.positional import KINDS, positional_encoding, scorecard, sinusoidal
-from core.scorecard import (
+from core.labs.image_positions import neighbour_similarities
+from core.labs.positional_scorecard import (
     MEASURES,
     adjacent_delta,
     encoding_view,
     min_distance,
     near_level,
     offset_only,
+    scorecard,
     shift_residual,
 )
+from core.positional import KINDS, positional_encoding, sinusoidal
 
 
 def test_sinusoidal_min_distance_is_the_adjacent_distance():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core import softmax as sm
+from core.labs import softmax as sm
 
 
 @pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])

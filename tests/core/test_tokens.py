@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.tokens import clean_token, group_words, word_labels
+from core.hf.tokens import clean_token, group_words, word_labels
 
 
 @pytest.mark.parametrize(("raw", "byte_level", "shown"), [

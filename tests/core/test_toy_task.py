@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from core.order import align, order_matters
-from core.toy_task import (
+from core.labs.order import align, order_matters
+from core.labs.toy_task import (
     EVAL_LENGTHS,
     IGNORE,
     MODEL_DIR,

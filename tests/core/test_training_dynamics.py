@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from core import Transformer
-from core import training_dynamics as td
+from core.labs import training_dynamics as td
 
 
 def test_full_ablated_block_is_exactly_the_paper_block():

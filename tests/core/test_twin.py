@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from core.capture import capture
-from core.twin import bert_to_core, config_from_bert, load_twin
+from core.hf.twin import bert_to_core, config_from_bert, load_twin
 
 
 def test_config_matches_minilm(minilm_scratch):

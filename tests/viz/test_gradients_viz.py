@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from core import costs
+from core.labs import costs
 from viz import costs as vc
 from viz import gradients as vg
 from viz import softmax as vs

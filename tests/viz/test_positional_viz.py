@@ -4,10 +4,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from core.image_positions import grid_encodings, neighbour_similarities, similarity_map
-from core.order import order_matters
+from core.labs.image_positions import grid_encodings, neighbour_similarities, similarity_map
+from core.labs.order import order_matters
+from core.labs.positional_scorecard import MEASURES, scorecard
 from core.positional import KINDS, positional_encoding, sinusoidal
-from core.scorecard import MEASURES, scorecard
 from viz import positional as vp
 
 PE = sinusoidal(32, 16).numpy()
@@ -129,7 +129,7 @@ def test_images_card_figure():
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_kind_draws(kind):
-    from core.scorecard import encoding_view
+    from core.labs.positional_scorecard import encoding_view
 
     matrix, _ = encoding_view(kind, 16, 8)
     assert vp.encoding_matrix(matrix, kind).data[0].type == "heatmap"

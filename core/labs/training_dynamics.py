@@ -25,7 +25,7 @@ from torch import nn
 
 from core.capture import Capture, capture
 from core.config import TransformerConfig
-from core.gradients import single_thread
+from core.labs.gradients import single_thread
 from core.model import Block, Transformer
 from core.rng import seeded
 
@@ -184,7 +184,7 @@ def all_variant_histories(*, steps: int = 60, n_layers: int = 6, batch: int = 32
 
 # --- Shipped snapshot: the page loads these numbers instead of training for ~20 s -----------------
 
-SNAPSHOT_PATH = Path(__file__).resolve().parents[1] / "models" / "gradient_flow" / "training_dynamics.npz"
+SNAPSHOT_PATH = Path(__file__).resolve().parents[2] / "models" / "gradient_flow" / "training_dynamics.npz"
 SNAPSHOT_RUN = {"steps": 60, "n_layers": 6, "batch": 32, "lr": 3e-3, "seed": 0}  # the page's run
 _ARRAYS = ("loss", "embeddings", "attention", "mlp", "head")
 

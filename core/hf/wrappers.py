@@ -15,7 +15,8 @@ from typing import Any
 import torch
 
 from core.capture import Capture, NameFilter, Recorder, model_lock, name_filter, recording
-from core.encoding import Encoded, check_text, encode, is_byte_level, tokenizer_kind
+from core.hf.text import Encoded, check_text, encode, is_byte_level, tokenizer_kind
+from core.hf.tokens import clean_token, word_labels
 from core.hooks import hook_points
 from core.objectives import (
     NEXT_TOKEN_INPUT,
@@ -27,7 +28,6 @@ from core.objectives import (
     repredict_loss,
     scratch_objective,
 )
-from core.tokens import clean_token, word_labels
 
 DEFAULT_MAX_TOKENS = 512  # captures grow with tokens^2: longer contexts are cut here (meta says so)
 
@@ -137,7 +137,7 @@ class HFModel(Model):
 
     def __init__(self, name: str, model, tokenizer, max_tokens: int = DEFAULT_MAX_TOKENS,
                  source: str = "", load_seconds: float = 0.0) -> None:
-        from core.hf import ATTN_IMPLEMENTATION, instrument
+        from core.hf.attention import ATTN_IMPLEMENTATION, instrument
 
         self.model = model.eval()
         self.layout = instrument(model)
@@ -182,7 +182,7 @@ class HFModel(Model):
 
     def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
         """One instrumented forward pass; returns (loss or None, objective text or None)."""
-        from core.hf import instrumented
+        from core.hf.attention import instrumented
 
         with instrumented(self.layout, recorder) as active:
             out = self.model(**self.forward_inputs(enc))

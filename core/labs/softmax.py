@@ -20,6 +20,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from core.attention import softmax_jacobian
+
 ArrayLike = torch.Tensor | np.ndarray | Sequence[float]
 
 
@@ -40,17 +42,6 @@ def softmax(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature!r}")
     return torch.softmax(_logits(logits) / temperature, dim=-1)
-
-
-def softmax_jacobian(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:
-    """J = d softmax(logits / T) / d logits = (diag(s) - s s^T) / T.
-
-    logits [n] (or [..., n] for a batch) -> J [n, n] (or [..., n, n]). Row i holds the
-    derivatives of probability s_i; the diagonal is s_i (1 - s_i) / T, the off-diagonal
-    -s_i s_j / T (raising one logit lowers every other probability).
-    """
-    s = softmax(logits, temperature)
-    return (torch.diag_embed(s) - s.unsqueeze(-1) * s.unsqueeze(-2)) / temperature
 
 
 def jacobian_spectral_norm(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from core.tokens import word_labels  # noqa: F401  (re-exported: one implementation, in core.tokens)
+from core.hf.tokens import word_labels  # noqa: F401  (re-exported: one implementation, in core.hf.tokens)
 
 LOG2 = float(np.log(2.0))
 

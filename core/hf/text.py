@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from core.tokens import clean_token, group_words
+from core.hf.tokens import clean_token, group_words
 
 MAX_CHARS = 100_000  # longer text is refused before tokenizing (a paste accident, not a sentence)
 

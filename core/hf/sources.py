@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 import torch
 
-from core.loaded_model import DEFAULT_MAX_TOKENS, HFModel
+from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 
 AVAILABLE: dict[str, str] = {
     "minilm": "all-MiniLM-L6-v2: BERT encoder, 6 layers x 12 heads, d=384, WordPiece (offline, packaged)",
@@ -154,7 +154,7 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
     """A transformers model and tokenizer from a local folder (config.json, weights, tokenizer)."""
     from transformers import AutoConfig, AutoTokenizer
 
-    from core.hf import register
+    from core.hf.attention import register
 
     start = time.perf_counter()
     folder = Path(folder).expanduser()

@@ -31,9 +31,9 @@ from torch import nn
 
 from core.capture import capture
 from core.config import TransformerConfig
+from core.labs.reference_embeddings import minilm_embeddings
 from core.model import Transformer
 from core.positional import sinusoidal
-from core.reference_embeddings import minilm_embeddings
 from core.rng import seeded
 
 VOCAB = 48
@@ -42,7 +42,7 @@ MAX_LEN = 48  # longest evaluation length (all tokens stay distinct: MAX_LEN <= 
 EVAL_LENGTHS = (8, 12, 16, 20, 24, 32, 40, 48)
 TRAINED_KINDS = ("none", "sinusoidal", "learned", "sigmoid", "single_sine", "stretched_sine",
                  "rope", "alibi")
-MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "positional"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "positional"
 IGNORE = -100
 
 

@@ -23,9 +23,7 @@ import re
 import time
 from pathlib import Path
 
-from core.encoding import MAX_CHARS, Encoded, check_text, encode, is_byte_level, tokenizer_kind
-from core.loaded_model import DEFAULT_MAX_TOKENS, HFModel, Model, ScratchModel
-from core.loaders import (
+from core.hf.sources import (
     AVAILABLE,
     ModelNotFoundError,
     Progress,
@@ -36,6 +34,8 @@ from core.loaders import (
     smollm2_folder,
     smollm2_gguf,
 )
+from core.hf.text import MAX_CHARS, Encoded, check_text, encode, is_byte_level, tokenizer_kind
+from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel, Model, ScratchModel
 
 __all__ = [
     "AVAILABLE", "DEFAULT_MAX_TOKENS", "MAX_CHARS", "Encoded", "HFModel", "Model", "ModelNotFoundError",
@@ -78,7 +78,7 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
     if key == "minilm-scratch":
         from transformers import AutoTokenizer
 
-        from core.twin import load_twin
+        from core.hf.twin import load_twin
 
         folder = minilm_path()
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
