@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from viz.theme import CATEGORICAL, DIVERGING, SEQUENTIAL, base_layout
 
 OK_COLOUR, FAIL_COLOUR, NA_COLOUR = "#cfe3f3", "#f6d3a8", "#e8e8e8"  # blue / orange / grey
+INFO_COLOUR = "#ffffff"  # a number to read, not a pass/fail
 
 
 def _arr(x: Any) -> np.ndarray:
@@ -292,9 +293,14 @@ def raw_index(n_positions: int = 512, embedding_std: float = 0.02, title: str | 
 # --------------------------------------------------------------------------- scorecard table
 
 def _cell(entry: Mapping[str, Any]) -> str:
+    """'✓ value', '✗ value', 'n/a', 'uninformative (value)' or, for information rows, the value."""
     value = entry.get("value")
     if value is None:
         return "n/a"
+    if entry.get("info"):
+        return f"{value:.3g}σ ({entry['scaled']:.2g}σ·√d)"
+    if entry.get("informative") is False:
+        return f"uninformative ({value:.2g})"
     if isinstance(value, tuple):
         shown = f"[{value[0]:.3g}, {value[1]:.3g}]"
     else:
@@ -309,15 +315,15 @@ def _cell(entry: Mapping[str, Any]) -> str:
 def scorecard_table(cards: Sequence[Mapping[str, Any]], measures: Mapping[str, Mapping[str, str]],
                     title: str = "Requirement scorecard") -> go.Figure:
     """A table: one row per measure, one column per encoding; ✓ (blue) meets the requirement,
-    ✗ (orange) fails, n/a (grey) does not apply."""
+    ✗ (orange) fails, n/a or uninformative (grey) does not apply, white: a number to read."""
     names = list(measures)
     header = ["requirement", *[c["kind"] for c in cards]]
     cols = [[measures[m]["requirement"] for m in names]]
     fills = [["white"] * len(names)]
     for c in cards:
         cols.append([_cell(c[m]) for m in names])
-        fills.append([NA_COLOUR if c[m].get("ok") is None else OK_COLOUR if c[m]["ok"] else FAIL_COLOUR
-                      for m in names])
+        fills.append([INFO_COLOUR if c[m].get("info") else NA_COLOUR if c[m].get("ok") is None
+                      else OK_COLOUR if c[m]["ok"] else FAIL_COLOUR for m in names])
     fig = go.Figure(go.Table(header=dict(values=header, fill_color="#f0f0f0", align="left"),
                              cells=dict(values=cols, fill_color=fills, align="left", height=28)))
     return base_layout(fig, title, height=110 + 32 * len(names))
