@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core.capture import Capture
+from core.labs.deck import deck_quote
 from ui import cache, state
 from viz.attention import block_choices
 
@@ -19,7 +20,11 @@ VECTOR_DEFINITION = (
     "**vectors**. The phrase is overloaded elsewhere: Luong et al. (2015) and the TensorFlow NMT "
     "tutorial use *attention vector* for tanh(W_c[c; h]) (context combined with the decoder "
     "state); many tutorials use it for the context vector c = Σ α·h; the Illustrated Transformer "
-    "calls the encoder's K and V *attention vectors*.")
+    "calls the encoder's K and V *attention vectors*. Your deck means yet another thing: *“"
+    + deck_quote("A vector representing how much the ith word in a sentence [or I guess string of words] "
+                 "is relevant to the other words in that same sentence")
+    + "”*: that is one **row of weights** (softmax(S)[i], summing to 1), what the weights panel "
+    "shows row by row, not Z.")
 
 
 def block_label(pair: tuple[str, str]) -> str:
