@@ -55,7 +55,8 @@ def test_cost_prose_hops_are_the_graphs_hops():
     conv = next(t for t in titles if t.startswith("window"))
     assert conv.endswith("longest path 9 hops")  # 10 positions, k = 3: reach 1 per layer
     assert "needs ⌈(n − 1)/⌊k/2⌋⌉ = 9 hops" in text and "n/k ≈" not in text
-    shown = [spec["layout"][ax].get("showticklabels", True) for ax in spec["layout"] if ax.startswith("xaxis")]
+    layout = spec["layout"]
+    shown = [layout[ax].get("showticklabels", True) for ax in layout if ax.startswith("xaxis")]
     assert shown.count(True) == 1  # numbers under the last panel only, not under each title
 
 
