@@ -30,6 +30,25 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int | None = N
     return fig
 
 
+def with_model(fig: go.Figure, model: str | None) -> go.Figure:
+    """`fig` with the model's name leading its title ("minilm · L0H3: ..."), so figures of
+    different models (minilm and minilm-scratch) never look alike. Returns a new figure."""
+    if not model:
+        return fig
+    out = go.Figure(fig)
+    title = out.layout.title.text if out.layout.title else None
+    if title and not title.startswith(f"{model} · "):
+        out.update_layout(title_text=f"{model} · {title}")
+    return out
+
+
+def export_name(key: str, model: str | None, ext: str) -> str:
+    """A download file name with the model in it: 'head_view-minilm-scratch.png'; characters that
+    are unsafe in file names ('/' of hub ids, spaces) become '_'."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in (model or ""))
+    return f"{key}-{safe}.{ext}" if safe else f"{key}.{ext}"
+
+
 PRESENT_SCALE = 1.4  # presentation font size / normal font size, roughly
 
 

@@ -31,6 +31,8 @@ from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 AVAILABLE: dict[str, str] = {
     "minilm": "all-MiniLM-L6-v2: BERT encoder, 6 layers x 12 heads, d=384, WordPiece (offline, packaged)",
     "minilm-scratch": "MiniLM's weights running in our from-scratch core.Transformer (same numbers)",
+    "minilm-scratch-nopos": "minilm-scratch with its position embeddings zeroed: the ablation that "
+                            "cannot see word order",
     "smollm2": "SmolLM2-135M-Instruct: Llama decoder, 30 layers, 9 query / 3 key-value heads "
                "(offline, packaged; first load converts it once, ~30 s)",
 }

@@ -86,8 +86,9 @@ def test_overview_and_lines_follow_the_sentence():
 def test_compare_preset_then_own_sentences_and_heads():
     at = _run("compare")
     first = _charts(at)[0]
-    assert _ticks(first, "xaxis3")[2:4] == ["dog/cat", "ate"]
-    assert len(_charts(at)) == 3  # A|B|A-B, JS grid, ranking
+    # B = the sidebar sentence with "dog" and "cat" swapped: compared word by word
+    assert _ticks(first, "xaxis3")[1:4] == ["the", "dog", "ate"]
+    assert len(_charts(at)) == 5  # A|B|A-B, JS grid, ranking, the two ablation figures
     before = _first_z(first)
     at.slider(key="head").set_value(4).run()
     assert _first_z(_charts(at)[0]) != before
