@@ -120,7 +120,8 @@ def smollm2_folder(progress: Progress | None = None, cache_dir: str | Path | Non
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         report(0.3, "SmolLM2: dequantizing the GGUF weights to float32")
         model = with_heartbeat(
-            lambda: AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32),
+            lambda: AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                         dtype=torch.float32),
             report, 0.3, 0.85, "SmolLM2: dequantizing the GGUF weights to float32", expected_seconds=30)
         report(0.85, f"SmolLM2: writing the safetensors copy to {target}")
         save_model(model, str(tmp / "model.safetensors"))
