@@ -52,9 +52,9 @@ def pick_layer(cap: Capture, stack: str, block: str, container=None, key: str = 
     return int(state.slider(label, key, 0, n_layers - 1, n_layers - 1 if last else 0, container=container))
 
 
-def pick_head(cap: Capture, stack: str, block: str, layer: int, container=None) -> int:
+def pick_head(cap: Capture, stack: str, block: str, layer: int, container=None, default: int = 0) -> int:
     n_heads = cap[f"{stack}.{layer}.{block}.weights"].shape[1]
-    return int(state.slider("Head", "head", 0, n_heads - 1, 0, container=container))
+    return int(state.slider("Head", "head", 0, n_heads - 1, min(default, n_heads - 1), container=container))
 
 
 def pick_token(tokens: Sequence[str], key: str, label: str, default: int = 0, allow_all: bool = False,

@@ -120,6 +120,13 @@ def presentation(fig: go.Figure) -> go.Figure:
 
 MASKED = "#c8c8c8"  # cells where attention is not allowed (causal or padding mask)
 MAX_TICKS = 48  # more tick labels than this overlap; the rest stay in the hover
+LABEL_PX = 14  # pixels one tick label needs along its axis (13 px font + a gap)
+
+
+def ticks_that_fit(n: int, pixels: int | None, max_ticks: int = MAX_TICKS) -> int:
+    """How many of n labels to print on an axis `pixels` long (every label when they fit)."""
+    fit = max_ticks if pixels is None else max(2, int(pixels) // LABEL_PX)
+    return max(1, min(n, fit, max_ticks))
 
 
 def token_label(token: str) -> str:
@@ -128,14 +135,16 @@ def token_label(token: str) -> str:
     return str(token).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def token_axis(tokens: list[str], vertical: bool = False, max_ticks: int = MAX_TICKS) -> dict:
+def token_axis(tokens: list[str], vertical: bool = False, max_ticks: int = MAX_TICKS,
+               pixels: int | None = None) -> dict:
     """Axis settings that label positions 0..n-1 with their tokens.
 
     A numeric axis with tickvals/ticktext, not a categorical one: repeated tokens ('the' twice)
-    would merge on a categorical axis. Long sequences label every k-th position.
-    vertical=True (query tokens) reads top to bottom: autorange="reversed"."""
+    would merge on a categorical axis. Long sequences label every k-th position: at most
+    max_ticks, and no more than fit in `pixels` (the axis length, when known); the hover keeps
+    every token. vertical=True (query tokens) reads top to bottom: autorange="reversed"."""
     n = len(tokens)
-    step = max(1, -(-n // max_ticks))
+    step = max(1, -(-n // ticks_that_fit(n, pixels, max_ticks)))
     vals = list(range(0, n, step))
     axis = dict(tickmode="array", tickvals=vals, ticktext=[token_label(tokens[i]) for i in vals],
                 showgrid=False, zeroline=False)
