@@ -7,14 +7,14 @@ from core.labs.attention_stats import js_per_head
 from core.labs.order import align_captures, swapped_sentence
 from ui import cache, state
 from ui.explorer import pick_block, pick_head, pick_layer
-from ui.frame import frame, show_figure
+from ui.frame import frame, intro, show_figure
 from viz.attention import head_data
 from viz.attention_compare import compare_js, compare_view, compare_words_view, js_figures
 
 ABLATION = ("minilm-scratch", "minilm-scratch-nopos")
 
 f = frame("Compare two sentences", icon=":material/compare_arrows:")
-st.markdown(
+intro(
     "The same model and head read sentence **A** and sentence **B**. When B uses A's words in another "
     "order (“the dog ate the cat” / “the cat ate the dog”), each **word** of A is compared with the "
     "same word in B, wherever it stands: that is the only fair test of whether the model sees order. "

@@ -5,12 +5,12 @@ import streamlit as st
 from core.labs.attention_stats import most_focused_head
 from ui import state
 from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pick_token
-from ui.frame import frame, require_capture, show_figure
+from ui.frame import frame, intro, require_capture, show_figure
 from viz.attention import WEIGHT_SCALES, head_data, head_view, query_breakdown, temperature_whatif
 from viz.theme import head_label
 
 f = frame("One head: scores → weights → vectors", icon=":material/center_focus_strong:")
-st.markdown(
+intro(
     "Each head turns every token into a **query** q, a **key** k and a **value** v. "
     "The **scores** S = q·kᵀ/√d_head say how well each query matches each key (any real "
     "number; grey cells are masked: they get −∞ before the softmax). The **weights** "

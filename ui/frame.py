@@ -82,6 +82,15 @@ class Frame:
         return cap
 
 
+def intro(text: str) -> None:
+    """A page's introduction: shown as text, folded into an expander in presentation mode so the
+    figure comes first on a projector."""
+    if state.value("present", False):
+        st.expander("About this page", icon=":material/info:").markdown(text)
+    else:
+        st.markdown(text)
+
+
 def require_capture(f: Frame, text: str | None = None, **kwargs) -> Capture:
     """f.capture(...), or end this page run after the friendly message it showed."""
     cap = f.capture(text, **kwargs)

@@ -80,10 +80,13 @@ def presentation(fig: go.Figure) -> go.Figure:
     out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 6,
                       legend_font_size=size - 2, hoverlabel_font_size=size - 2,
                       paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
-    out.update_xaxes(tickfont_size=size - 4, title_font_size=size, linecolor="#000000",
-                     gridcolor="#d0d0d0")
-    out.update_yaxes(tickfont_size=size - 4, title_font_size=size, linecolor="#000000",
-                     gridcolor="#d0d0d0")
+    ticks = dict(tickfont=dict(size=size - 4, color="#000000"), title_font=dict(size=size, color="#000000"),
+                 linecolor="#000000", gridcolor="#d0d0d0")
+    out.update_xaxes(**ticks)
+    out.update_yaxes(**ticks)
+    out.update_scenes(**{f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
+                                          title_font=dict(size=size - 2, color="#000000"))
+                         for a in "xyz"})
     out.update_annotations(font_size=size - 2)
     for trace in out.data:
         if trace.type == "scatter" and trace.line is not None:
