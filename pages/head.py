@@ -30,6 +30,7 @@ focused = most_focused_head(cap[f"{stack}.{layer}.{block}.weights"][0])
 head = pick_head(cap, stack, block, layer, container=cols[1], default=focused)
 data = head_data(cap, layer, head, stack, block)
 scale = state.selectbox("Weights colour scale", list(WEIGHT_SCALES), "wscale", default="absolute",
+                        container=cols[2],
                         help="per row: each row divided by its maximum; log: log10 of the weight. "
                         "Both show structure in long inputs, where every weight is small.")
 
