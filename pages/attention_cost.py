@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.labs import costs
+from core.labs.deck import deck_quote
 from ui import state
 from ui.frame import frame, show_figure
 from viz import costs as vc
@@ -47,8 +48,9 @@ st.markdown(
 
 st.subheader("2 · Sequential operations: why LSTMs and RNNs waste GPUs")
 st.markdown(
-    "> *Their data must be processed sequentially … This makes it impossible to take advantage of "
-    "GPUs being designed for parallel computation.* (your flashcard)\n\n"
+    "> *“" + deck_quote("Their data must be processed sequentially … This makes it impossible to "
+                        "take advantage of GPUs being designed for parallel computation")
+    + "”* (your flashcard)\n\n"
     "More precisely: within a step the matrix product is parallel, and a batch of sequences runs in "
     "parallel, but the n time steps of one sequence cannot. Attention and convolution need one step."
 )
@@ -66,9 +68,15 @@ with c1:
     show_figure(vc.connectivity_figure(graphs, hops), key="cost_graphs")
 with c2:
     show_figure(vc.path_length_figure(n, costs.path_lengths(n, k=3, r=32)), key="cost_paths")
+reach = width // 2
+hop_of = {costs.GRAPH_LAYER[name]: h for name, h in zip(costs.GRAPHS, hops.values(), strict=True)}
 st.markdown(
-    "A gradient between two tokens must travel along these edges: n − 1 hops through a recurrence, "
-    "about n/k stacked contiguous convolutions (log_k n with dilations), n/r for restricted "
-    "attention, and **one** hop for self-attention: the flat curve on the Gradient flow page. "
-    "Right: Table 1's path lengths with k = 3 and r = 32."
+    f"A gradient between the first and the last of these {n_graph} positions must travel along the "
+    f"edges: {hop_of['recurrent']} hops (n − 1) through a recurrence; a centred kernel of size "
+    f"k = {width} reaches {reach} position{'s' if reach != 1 else ''} either side per layer, so a stack of "
+    f"convolutions needs ⌈(n − 1)/⌊k/2⌋⌉ = {hop_of['convolution']} hops, and restricted attention with "
+    f"a neighbourhood of r = {width} the same {hop_of['restricted self-attention']}. That is Table 1's "
+    "O(n/k) and O(n/r): proportional to n/k, not equal to it (log_k n with dilated convolutions). "
+    f"Self-attention needs **{hop_of['self-attention']}** hop: the flat curve on the Gradient flow page. "
+    "Right: Table 1's path lengths with k = 3 and r = 32, as orders of growth."
 )

@@ -43,7 +43,7 @@ st.markdown(
     "output back to a token *d* steps earlier is a product of *d* Jacobians "
     "∂h_t/∂h_{t−1} = diag(σ′)·W. Products of many matrices **vanish** (norm < 1) or **explode** "
     "(> 1): on a log axis they are straight lines of slope log λ. Attention connects every token "
-    "to the output in **one hop**, so its curve stays flat."
+    "to the output in **one hop**, so its curve does not decay with distance."
 )
 c1, c2, c3, c4 = st.columns(4)
 radius = state.slider("Spectral radius ρ of W", "rho", 0.1, 3.0, 1.0, container=c1, step=0.05)
@@ -55,9 +55,17 @@ data = curves(length, radius, activation, forget_bias)
 d = np.arange(length)
 b = data["bound"]
 refs = {f"λ^d, linear RNN with W = {radius:g}·Q": radius ** d.astype(float),
-        f"Pascanu bound (γλ₁)^d, λ₁ = {b['lambda_1']:.2f}": b["bound"],
+        f"Pascanu bound γ^(d+1)·λ₁^d, λ₁ = {b['lambda_1']:.2f}": b["bound"],
         "LSTM cell path Π f_t": data["cell"]}
 show_figure(vg.gradient_distance_figure(data["curves"], refs), key="grad_distance")
+flat = cg.flat_level(data["curves"]["transformer"], data["curves"]["rnn"])
+st.markdown(
+    f"**Flat, but not high.** The attention curve sits at a median of {flat['level']:.3g} for d ≥ 1, "
+    f"about 1/n = {1 / length:.3g}: the softmax shares one unit of weight among n tokens, so each "
+    "far token gets a small share, the same share at any distance."
+    + (f" Close by, the {activation} RNN passes **more** gradient: at distances "
+       f"{flat['rnn_wins'][0]}–{flat['rnn_wins'][-1]} its curve is above attention's. Attention wins "
+       "at long range, not everywhere." if flat["rnn_wins"] else ""))
 
 gamma, lam1 = cg.GAMMA[activation], b["lambda_1"]
 verdict = ("λ₁ < 1/γ: vanishing is **guaranteed**" if lam1 < 1 / gamma else
@@ -71,8 +79,9 @@ st.markdown(
     f"σ({forget_bias:g}) = {1 / (1 + np.exp(-forget_bias)):.3f} per step. It *eases* vanishing only "
     "when f ≈ 1; it does not remove it.\n\n"
     "**Truncated backprop through time** stops the product after k steps: the terms it drops are "
-    "the right-hand part of these curves. For a vanishing RNN they are ≈ 0 anyway, which is exactly "
-    "why it cannot learn dependencies longer than k."
+    "the right-hand part of these curves. It cannot learn a dependency longer than k because those "
+    "terms are never computed, whatever their size: truncation is the limit, not vanishing. For a "
+    "vanishing RNN the dropped terms are ≈ 0 anyway, so truncating costs it little it had."
 )
 
 st.subheader("Exploding gradients: the cliff, and clipping the gradient norm")

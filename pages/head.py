@@ -2,13 +2,15 @@
 
 import streamlit as st
 
+from core.labs.attention_stats import most_focused_head
 from ui import state
 from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pick_token
-from ui.frame import frame, require_capture, show_figure
-from viz.attention import head_data, head_view, query_breakdown, temperature_whatif
+from ui.frame import frame, intro, require_capture, show_figure
+from viz.attention import WEIGHT_SCALES, head_data, head_view, query_breakdown, temperature_whatif
+from viz.theme import head_label
 
-f = frame("One head: scores → weights → vectors", icon="🎯")
-st.markdown(
+f = frame("One head: scores → weights → vectors", icon=":material/center_focus_strong:")
+intro(
     "Each head turns every token into a **query** q, a **key** k and a **value** v. "
     "The **scores** S = q·kᵀ/√d_head say how well each query matches each key (any real "
     "number; grey cells are masked: they get −∞ before the softmax). The **weights** "
@@ -24,10 +26,19 @@ cap = require_capture(f)
 cols = st.columns(3)
 stack, block = pick_block(cap, container=cols[2])
 layer = pick_layer(cap, stack, block, container=cols[0])
-head = pick_head(cap, stack, block, layer, container=cols[1])
+focused = most_focused_head(cap[f"{stack}.{layer}.{block}.weights"][0])
+head = pick_head(cap, stack, block, layer, container=cols[1], default=focused)
 data = head_data(cap, layer, head, stack, block)
+scale = state.selectbox("Weights colour scale", list(WEIGHT_SCALES), "wscale", default="absolute",
+                        container=cols[2],
+                        help="per row: each row divided by its maximum; log: log10 of the weight. "
+                        "Both show structure in long inputs, where every weight is small.")
 
-show_figure(head_view(data), "head_view", capture=cap)
+show_figure(head_view(data, scale=scale), "head_view", capture=cap)
+if len(data.q_tokens) > 64:
+    st.caption(f"{len(data.q_tokens)} tokens: only the labels that fit are printed; hover a cell for "
+               f"its tokens. The page opened on {head_label(layer, focused)}, this layer's most focused "
+               "head (lowest mean entropy).")
 
 st.subheader("One query, step by step")
 st.markdown("Pick a query token: its row of scores, the weights the softmax makes of them, and "

@@ -4,12 +4,12 @@ import streamlit as st
 
 from ui import state
 from ui.explorer import clicked, pick_block, pick_layer, pick_token
-from ui.frame import frame, require_capture, show_figure
+from ui.frame import frame, intro, require_capture, show_figure
 from viz.attention import block_tokens
 from viz.attention_lines import lines_view
 
-f = frame("Lines: who looks at whom", icon="〰️")
-st.markdown(
+f = frame("Lines: who looks at whom", icon=":material/timeline:")
+intro(
     "Query tokens on the left, key tokens on the right. Each line is one head's **weight** from a "
     "query to a key: the stronger the weight, the thicker and darker the line (weights below 0.05 "
     "are not drawn). One colour per head: click a head in the legend to hide or show it, "

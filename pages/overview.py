@@ -5,11 +5,11 @@ import streamlit as st
 from core.labs.attention_stats import HEAD_STATS
 from ui import state
 from ui.explorer import clicked, head_stats, open_clicked_head, pick_block
-from ui.frame import frame, require_capture, show_figure
+from ui.frame import frame, intro, require_capture, show_figure
 from viz.attention_overview import STAT_TITLES, head_ranking, head_stats_figure, overview
 
-f = frame("Overview: every head at once", icon="🗺️")
-st.markdown(
+f = frame("Overview: every head at once", icon=":material/grid_view:")
+intro(
     "Each tile is one head's **weights** (query tokens top to bottom, key tokens left to right), "
     "rows are layers, columns are heads. Long inputs are pooled (the brightest cell of each "
     "block is kept), since a thumbnail cannot show more cells than it has pixels. "

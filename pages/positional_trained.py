@@ -3,6 +3,7 @@
 import numpy as np
 import streamlit as st
 
+from core.labs.deck import deck_quote
 from core.labs.order import order_matters
 from core.labs.positional_scorecard import rope_score_offset_spread, rope_scores
 from core.labs.toy_task import (
@@ -36,7 +37,8 @@ def learned_tables() -> dict[str, np.ndarray]:
 
 
 st.subheader("Order matters")
-st.markdown("Your deck: *“The dog ate the cat” has a different meaning from “the cat ate the dog”.* Run the "
+st.markdown("Your deck: *“" + deck_quote("“The dog ate the cat” has a didferneemt meaning from “the cat ate "
+                                        "the dog”") + "”* (sic). Run the "
             "**same encoder, same weights** on both sentences and compare each word's attention row and "
             "output, after lining the words up.")
 c1, c2, c3 = st.columns([1, 2, 2])
@@ -85,7 +87,9 @@ if records:
 if "learned" in records:
     show_figure(vp.similarity_side_by_side(learned_tables()), key="tr_tables")
     st.caption("A learned table has no built-in structure: neighbours end up similar only as far as "
-               "training made them. MiniLM's 512-row table learned a smooth band, close to sin/cos.")
+               "training made them. MiniLM's 512-row table learned a band along the diagonal (nearby "
+               "positions are similar), which is the one thing it shares with sin/cos: nothing in it "
+               "makes the similarity depend on the offset alone, and nothing exists past row 512.")
 a, b = st.columns(2)
 with a:
     show_figure(vp.head_maps(alibi_bias(4, TRAIN_LENGTH, TRAIN_LENGTH, causal=False).numpy(), signed=True,

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.labs import softmax as sm
+from core.labs.deck import deck_quote
 from ui import state
 from ui.frame import frame, show_figure
 from viz import softmax as vs
@@ -27,13 +28,14 @@ def saturation(d_k: int, n_keys: int) -> dict:
 
 
 st.markdown(
-    "> **Why do we talk about the Jacobian matrix of the softmax function rather than the gradient?** "
-    "Because softmax is a vector function … whereas a gradient is the derivative of a *scalar* "
-    "function. *(your flashcard)*\n\n"
+    "> **Why do we talk about the Jacobian matrix of the softmax function rather the gradient?** *“"
+    + deck_quote("Because softmax is a vector function") + " … "
+    + deck_quote("Whereas a gradient is just another word for “the (partial) derivative of a scalar "
+                 "function with respect to some variable") + "”* (your flashcard)\n\n"
     "s = softmax(z/T) maps n logits to n probabilities, and **every output depends on every input** "
     "through the shared normalisation, so its derivative is an n×n matrix: "
     "**J = (diag(s) − s sᵀ)/T**. Backprop never builds it; it computes the vector–Jacobian product "
-    "Jᵀg = s ⊙ (g − sᵀg), which with cross-entropy becomes s − y."
+    "Jᵀg = s ⊙ (g − sᵀg)/T, which with cross-entropy (T = 1) becomes s − y."
 )
 c1, c2 = st.columns([2, 1])
 raw = state.text("Logits z (comma-separated)", "logits", "2, 1, 0.1, -1", container=c1)
@@ -68,10 +70,14 @@ scales = np.geomspace(0.05, 20, 120)
 curve = sm.jacobian_norm_vs_scale(logits, scales)
 show_figure(vs.jacobian_norm_curve(curve["scale"], curve["wrt_scaled"], curve["wrt_logits"],
                                    current=1 / temperature), key="sm_norm")
+half = float(np.linalg.eigvalsh(sm.softmax_jacobian(np.zeros(2), 1.0).numpy())[-1])
 st.markdown(
-    "Blue: the Jacobian with respect to the scaled logits z/T never exceeds ½ (Popoviciu: the "
-    "largest eigenvalue is a variance of a quantity bounded in [0, 1]). As the scale grows, s becomes "
-    "one-hot and J → 0: a **saturated softmax passes almost no gradient**."
+    "Blue: the Jacobian with respect to the scaled logits z/T never exceeds ½. Why: for a unit "
+    "vector u, uᵀJu = Σ sᵢuᵢ² − (Σ sᵢuᵢ)² is the *variance* of u's entries under the distribution s. "
+    "A unit vector's entries span at most √2 (from 1/√2 to −1/√2), and a quantity spanning √2 has "
+    "variance at most (√2)²/4 = ½ (Popoviciu). Two equal logits reach it: for z = (0, 0) the largest "
+    f"eigenvalue is {half:.4g}. As the scale grows, s becomes one-hot and J → 0: a **saturated "
+    "softmax passes almost no gradient**."
 )
 
 st.subheader("Why attention divides by √d_k")
@@ -86,11 +92,15 @@ with c1:
     st.caption(f"{VAR_SAMPLES:,} random (q, k) pairs per d_k; error bars ±2 standard errors "
                f"({100 * var['rel_se'].min():.1f}–{100 * var['rel_se'].max():.1f} % relative).")
 with c2:
-    show_figure(vs.saturation_figure(saturation(d_k, n_keys)), key="sm_saturation")
+    sat = saturation(d_k, n_keys)
+    show_figure(vs.saturation_figure(sat), key="sm_saturation")
 st.markdown(
     "For q, k ~ N(0, I): q·k is a sum of d_k unit-variance products, so Var(q·k) = d_k (AIAYN "
     "footnote 4). Unscaled scores are large, the softmax saturates, and its Jacobian, the factor "
     "every gradient to the scores passes through, collapses. Scaling by 1/√d_k does not change "
     "which key wins; it changes how peaked the weights are and how much gradient flows. "
-    "(Reference at d_k = 64, 10 keys: mean max weight 0.865 vs 0.321, median ‖J‖ 0.074 vs 0.254.)"
+    f"(At d_k = {d_k}, {n_keys} keys, in the run drawn above: mean max weight "
+    f"{sat['unscaled']['mean_max_weight']:.3f} unscaled vs {sat['scaled']['mean_max_weight']:.3f} "
+    f"scaled, median ‖J‖ {sat['unscaled']['median_jacobian_norm']:.3f} vs "
+    f"{sat['scaled']['median_jacobian_norm']:.3f}.)"
 )

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core.capture import Capture
+from core.labs.deck import deck_quote
 from ui import cache, state
 from viz.attention import block_choices
 
@@ -19,7 +20,11 @@ VECTOR_DEFINITION = (
     "**vectors**. The phrase is overloaded elsewhere: Luong et al. (2015) and the TensorFlow NMT "
     "tutorial use *attention vector* for tanh(W_c[c; h]) (context combined with the decoder "
     "state); many tutorials use it for the context vector c = Σ α·h; the Illustrated Transformer "
-    "calls the encoder's K and V *attention vectors*.")
+    "calls the encoder's K and V *attention vectors*. Your deck means yet another thing: *“"
+    + deck_quote("A vector representing how much the ith word in a sentence [or I guess string of words] "
+                 "is relevant to the other words in that same sentence")
+    + "”*: that is one **row of weights** (softmax(S)[i], summing to 1), what the weights panel "
+    "shows row by row, not Z.")
 
 
 def block_label(pair: tuple[str, str]) -> str:
@@ -47,9 +52,9 @@ def pick_layer(cap: Capture, stack: str, block: str, container=None, key: str = 
     return int(state.slider(label, key, 0, n_layers - 1, n_layers - 1 if last else 0, container=container))
 
 
-def pick_head(cap: Capture, stack: str, block: str, layer: int, container=None) -> int:
+def pick_head(cap: Capture, stack: str, block: str, layer: int, container=None, default: int = 0) -> int:
     n_heads = cap[f"{stack}.{layer}.{block}.weights"].shape[1]
-    return int(state.slider("Head", "head", 0, n_heads - 1, 0, container=container))
+    return int(state.slider("Head", "head", 0, n_heads - 1, min(default, n_heads - 1), container=container))
 
 
 def pick_token(tokens: Sequence[str], key: str, label: str, default: int = 0, allow_all: bool = False,

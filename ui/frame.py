@@ -15,7 +15,7 @@ import streamlit as st
 
 from core.capture import Capture
 from ui import cache, menu, state
-from viz.theme import presentation
+from viz.theme import export_name, presentation, with_model
 
 DEFAULT_SENTENCE = "The dog ate the cat because it was hungry"
 CUSTOM = "other: hub id or local folder…"
@@ -61,7 +61,7 @@ class Frame:
         """The capture of `text` (default: the sidebar sentence), or None after a friendly message."""
         text = self.sentence if text is None else text
         if not text or not text.strip():
-            st.info("Type a sentence in the sidebar to see its attention.", icon="✍️")
+            st.info("Type a sentence in the sidebar to see its attention.", icon=":material/edit:")
             return None
         if self.model() is None:
             return None
@@ -80,6 +80,15 @@ class Frame:
             st.warning(f"The text has {cap.meta['n_tokens_original']} tokens; this model reads at most "
                        f"{kept}, so only the first {kept} are shown.")
         return cap
+
+
+def intro(text: str) -> None:
+    """A page's introduction: shown as text, folded into an expander in presentation mode so the
+    figure comes first on a projector."""
+    if state.value("present", False):
+        st.expander("About this page", icon=":material/info:").markdown(text)
+    else:
+        st.markdown(text)
 
 
 def require_capture(f: Frame, text: str | None = None, **kwargs) -> Capture:
@@ -163,35 +172,41 @@ def _page_id(title: str) -> str:
 
 
 def show_figure(fig: go.Figure, key: str, *, capture: Capture | None = None,
-                on_select: str = "ignore", selection_mode=("points",), export: bool = True):
+                on_select: str = "ignore", selection_mode=("points",), export: bool = True,
+                model: str | None = None):
     """Draw `fig` (in the projector theme when presentation mode is on) with export buttons.
 
+    model (default: the capture's model): put in the title and the export file names.
     Returns the chart's selection state when `on_select="rerun"`."""
+    model = model or (capture.meta.get("model") if capture is not None else None)
+    fig = with_model(fig, model)
     if state.value("present", False):
         fig = presentation(fig)
     result = st.plotly_chart(fig, key=key, on_select=on_select, selection_mode=selection_mode,
                              config={"displaylogo": False,
                                      "toImageButtonOptions": {"format": "png", "scale": 2}})
     if export:
-        export_buttons(fig, key, capture)
+        export_buttons(fig, key, capture, model)
     return result
 
 
-def export_buttons(fig: go.Figure, key: str, capture: Capture | None = None) -> None:
+def export_buttons(fig: go.Figure, key: str, capture: Capture | None = None,
+                   model: str | None = None) -> None:
     """PNG, SVG, offline HTML and (with a capture) tensors; files are made only when clicked."""
     from viz import export
 
     row = st.container(horizontal=True, gap="small")
-    row.download_button("PNG", lambda: _image(fig, "png"), f"{key}.png", "image/png",
+    row.download_button("PNG", lambda: _image(fig, "png"), export_name(key, model, "png"), "image/png",
                         key=f"{key}__png", on_click="ignore", icon=":material/download:")
-    row.download_button("SVG", lambda: _image(fig, "svg"), f"{key}.svg", "image/svg+xml",
+    row.download_button("SVG", lambda: _image(fig, "svg"), export_name(key, model, "svg"), "image/svg+xml",
                         key=f"{key}__svg", on_click="ignore", icon=":material/download:")
-    row.download_button("HTML", lambda: export.to_html(fig), f"{key}.html", "text/html",
+    row.download_button("HTML", lambda: export.to_html(fig), export_name(key, model, "html"), "text/html",
                         key=f"{key}__html", on_click="ignore", icon=":material/download:",
                         help="Standalone page with plotly.js embedded: opens offline.")
     if capture is not None:
         fetch = cache.refetcher(capture)  # holds a cache key, not the (large) capture itself
-        row.download_button("Tensors", lambda: export.capture_to_npz(fetch()), f"{key}-tensors.zip",
+        row.download_button("Tensors", lambda: export.capture_to_npz(fetch()),
+                            export_name(f"{key}-tensors", model, "zip"),
                             "application/zip", key=f"{key}__npz", on_click="ignore",
                             icon=":material/download:",
                             help="tensors.npz (every captured tensor) + tokens.json")

@@ -37,6 +37,7 @@ from viz.theme import (
 )
 
 HOVER_TEXT_CELLS = 128 * 128  # above this many cells, hover shows positions instead of tokens
+FIGURE_WIDTH = 1200  # pixels a wide-layout figure gets on a laptop (to size tick labels)
 
 
 # --------------------------------------------------------------------------- capture access
@@ -194,15 +195,36 @@ def masked_softmax(scores: np.ndarray, mask: np.ndarray, temperature: float = 1.
 
 # --------------------------------------------------------------------------- (a) head view
 
+WEIGHT_SCALES = ("absolute", "per row", "log")
+LOG_FLOOR = 1e-4  # the log scale shows weights from 1e-4 to 1
+
+
+def scaled_weights(weights: np.ndarray, scale: str) -> tuple[np.ndarray, str, float, float]:
+    """Weights [q, k] for colouring: (z, colour-bar title, zmin, zmax).
+
+    absolute: 0..1; per row: each row divided by its maximum (a long row's few-percent peak
+    shows); log: log10 of the weight from 1e-4 to 1 (a flat row of 1/371 still has texture)."""
+    if scale == "absolute":
+        return weights, "weights", 0.0, 1.0
+    if scale == "per row":
+        top = weights.max(axis=-1, keepdims=True)
+        return weights / np.where(top > 0, top, 1.0), "weight / row max", 0.0, 1.0
+    if scale == "log":
+        return np.log10(np.maximum(weights, LOG_FLOOR)), "log₁₀ weight", float(np.log10(LOG_FLOOR)), 0.0
+    raise ValueError(f"scale must be one of {WEIGHT_SCALES}, got {scale!r}")
+
+
 def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: str | None = None,
-              block: str = "self_attn") -> go.Figure:
+              block: str = "self_attn", scale: str = "absolute") -> go.Figure:
     """Scores | weights | V | vectors for one head, on the same token axes (query tokens top to
     bottom). scores [q, k] diverging at 0 with masked cells grey; weights [q, k] on 0..1 with each
     row's sum printed at its right; V [k, d_head] and vectors Z = A·V [q, d_head] on one shared
     diverging scale, so each row of Z is visibly a blend of V's rows.
 
     Query labels are printed once, left of the scores (weights and vectors share those rows; V
-    too when its keys are the same tokens); each colour scale is a horizontal bar at the bottom."""
+    too when its keys are the same tokens); each colour scale is a horizontal bar at the bottom.
+    Long inputs print only the labels that fit the panel (the hover names every token).
+    scale: how the weights are coloured (see scaled_weights); the hover gives the weight."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
     has_v = d.v is not None and d.vectors is not None
     titles = ["<b>scores</b><br>S = q·kᵀ/√d", "<b>weights</b><br>A = softmax(S)"]
@@ -217,13 +239,25 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     height, top = max(540, min(950, 320 + 14 * n_q)), 92
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + COLORBAR_ROOM
     show_mask = d.mask if not d.mask.all() else None
+    rows_px = height - top - bottom
     for col, (z, kind) in enumerate(((d.scores, "scores"), (d.weights, "weights")), start=1):
         traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask)
-        place_colorbar(fig, traces[-1], (col, col), kind)
+        bar_title = kind
+        if kind == "weights" and scale != "absolute":
+            shown, bar_title, lo, hi = scaled_weights(d.weights, scale)
+            shown = np.array(shown, dtype=np.float32)
+            if show_mask is not None:
+                shown[~d.mask] = np.nan
+            traces[-1].update(z=shown, zmin=lo, zmax=hi, customdata=d.weights.astype(np.float32),
+                              hovertemplate=traces[-1].hovertemplate.replace("%{z:.3f}", "%{customdata:.4f}"))
+        place_colorbar(fig, traces[-1], (col, col), bar_title)
         for trace in traces:
             fig.add_trace(trace, row=1, col=col)
-        fig.update_xaxes(token_axis(d.k_tokens), tickangle=-60, row=1, col=col)
-        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), showticklabels=col == 1, row=1, col=col)
+        x0, x1 = fig.get_subplot(1, col).xaxis.domain
+        cols_px = int(FIGURE_WIDTH * (x1 - x0))
+        fig.update_xaxes(token_axis(d.k_tokens, pixels=cols_px), tickangle=-60, row=1, col=col)
+        fig.update_yaxes(token_axis(d.q_tokens, vertical=True, pixels=rows_px), showticklabels=col == 1,
+                         row=1, col=col)
     fig.update_yaxes(title_text="query", row=1, col=1)
     if sums:  # row sums: a column of text just right of the weights
         fig.add_trace(go.Scatter(x=[n_k - 0.5] * n_q, y=list(range(n_q)), mode="text",
@@ -241,8 +275,8 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
             if col == 4:
                 place_colorbar(fig, hm, (3, 4), "V and vectors (one scale)")
             fig.add_trace(hm, row=1, col=col)
-            fig.update_yaxes(token_axis(tokens, vertical=True), showticklabels=col == 3 and v_labels,
-                             row=1, col=col)
+            fig.update_yaxes(token_axis(tokens, vertical=True, pixels=rows_px),
+                             showticklabels=col == 3 and v_labels, row=1, col=col)
             fig.update_xaxes(showgrid=False, title_text="dimension", title_standoff=4, row=1, col=col)
     base_layout(fig, f"{d.label}: scores → weights → vectors", height=height)
     fig.update_layout(margin=dict(t=top, b=bottom, l=10, r=10))

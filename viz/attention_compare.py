@@ -62,8 +62,9 @@ def pair_labels(tokens_a: Sequence[str], tokens_b: Sequence[str]) -> list[str]:
 
 def compare_view(cap_a: Capture, cap_b: Capture, layer: int, head: int, stack: str | None = None,
                  block: str = "self_attn") -> go.Figure:
-    """Weights of one head for sentence A and B side by side, and A − B where the tokens align
-    (same length; diverging scale centred at 0). Without alignment only A and B are shown.
+    """Weights of one head for sentence A and B side by side, and A − B position by position
+    where the token counts match (diverging scale centred at 0); use compare_words_view when B
+    is A's words reordered. Without alignment only A and B are shown.
 
     A and B share one 0..1 colour bar under both; A − B has its own under it. Both sit at the
     bottom edge, below the tick labels; each panel keeps its own query labels (they differ)."""
@@ -76,8 +77,7 @@ def compare_view(cap_a: Capture, cap_b: Capture, layer: int, head: int, stack: s
     q_lab = pair_labels(da.q_tokens, db.q_tokens) if aligned else []
     k_lab = pair_labels(da.k_tokens, db.k_tokens) if aligned else []
     # the gap before a panel holds that panel's query labels: wide enough for the longest one
-    gap = lambda labels: min(0.2, 0.03 + 0.013 * max(len(token_label(t)) for t in labels))  # noqa: E731
-    gaps = [gap(db.q_tokens)] + ([gap(q_lab)] if aligned else [])
+    gaps = [gap_for(db.q_tokens)] + ([gap_for(q_lab)] if aligned else [])
     set_columns(fig, [1] * len(titles), gaps)
     for col, d in ((1, da), (2, db)):
         traces = matrix_heatmap(d.weights, d.q_tokens, d.k_tokens, "weights",
@@ -96,10 +96,44 @@ def compare_view(cap_a: Capture, cap_b: Capture, layer: int, head: int, stack: s
         _place(fig, traces, 3, q_lab, k_lab)
         labels += k_lab
     n = max(len(da.q_tokens), len(db.q_tokens))
-    base_layout(fig, f"{da.label}: A vs B" + ("" if aligned else " (different lengths: no A − B)"),
+    base_layout(fig, f"{da.label}: A vs B, position by position"
+                + ("" if aligned else " (different lengths: no A − B)"),
                 height=max(440, min(900, 260 + 16 * n)))
     fig.update_layout(margin=dict(t=90, b=tick_room([token_label(t) for t in labels]) + COLORBAR_ROOM))
     return fig
+
+
+def compare_words_view(words: Sequence[str], weights_a: np.ndarray, weights_b: np.ndarray,
+                       title: str) -> go.Figure:
+    """Word-aligned comparison of one head: A's word-level weights [W, W], B's re-ordered to A's
+    words, and A − B (diverging, centred at 0, at least ±0.05 so float rounding reads as zero).
+    Words label both axes of every panel; the hover gives the exact difference."""
+    diff = weights_a - weights_b
+    titles = ["<b>A</b> word weights", "<b>B</b>, aligned to A's words",
+              "<b>A − B</b><br>red: A attends more"]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
+    labels = [f"{w}" for w in words]
+    set_columns(fig, [1, 1, 1], [gap_for(labels)] * 2)
+    for col, z, kind in ((1, weights_a, "weights"), (2, weights_b, "weights"), (3, diff, "difference")):
+        bound = max(float(np.abs(diff).max()), 0.05) if kind == "difference" else None
+        traces = matrix_heatmap(z, labels, labels, kind, zmax=bound)
+        if col == 1:
+            traces[-1].showscale = False
+        else:
+            place_colorbar(fig, traces[-1], (1, 2) if col == 2 else (3, 3),
+                           "weight (A and B)" if col == 2 else "A − B")
+        if kind == "difference":
+            traces[-1].hovertemplate = "%{text}<br>A − B %{z:.3g}<extra></extra>"
+        _place(fig, traces, col, labels, labels)
+    base_layout(fig, title, height=max(440, min(900, 260 + 18 * len(words))))
+    fig.update_layout(margin=dict(t=90, b=tick_room([token_label(t) for t in labels]) + COLORBAR_ROOM),
+                      meta={"max_diff": float(np.abs(diff).max())})
+    return fig
+
+
+def gap_for(labels: Sequence[str]) -> float:
+    """Paper-fraction gap before a panel that prints its own query labels (the longest must fit)."""
+    return min(0.2, 0.03 + 0.013 * max((len(token_label(t)) for t in labels), default=1))
 
 
 def compare_js(cap_a: Capture, cap_b: Capture, stack: str | None = None,

@@ -152,9 +152,11 @@ def head_stats_figure(stats: Mapping[str, np.ndarray], stat: str = "entropy") ->
     values = [z[c] for c in cells]
     text_size = 12 if n_heads <= 8 else 10
 
-    def fmt(v: float) -> str:  # many heads, narrow cells: .52 instead of 0.52
+    def fmt(v: float) -> str:  # many heads, narrow cells: .52 instead of 0.52; 0, never ".00"
         if not np.isfinite(v):
             return "–"
+        if round(v, 2) == 0:
+            return "0"
         return f"{v:.2f}" if n_heads <= 8 or abs(v) >= 1 else f"{v:.2f}".replace("0.", ".", 1)
     points = go.Scatter(
         x=[h for _, h in cells], y=[layer for layer, _ in cells], mode="markers+text",

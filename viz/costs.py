@@ -124,7 +124,7 @@ def connectivity_figure(graphs: Mapping[str, np.ndarray], hops: Mapping[str, int
     names = list(graphs)
     titles = [f"{name}" + (f": longest path {hops[name]} hop{'s' if hops[name] != 1 else ''}"
                            if hops and name in hops else "") for name in names]
-    fig = make_subplots(rows=len(names), cols=1, subplot_titles=titles, vertical_spacing=0.08)
+    fig = make_subplots(rows=len(names), cols=1, subplot_titles=titles, vertical_spacing=0.1)
     for r, name in enumerate(names, start=1):
         adj = np.asarray(graphs[name], dtype=bool)
         n = adj.shape[0]
@@ -136,6 +136,8 @@ def connectivity_figure(graphs: Mapping[str, np.ndarray], hops: Mapping[str, int
                                  marker=dict(size=10, color="#222"), name=f"{name} positions",
                                  hovertemplate="position %{x}<extra></extra>"), row=r, col=1)
         fig.update_yaxes(visible=False, range=[-0.5, max(n / 2, 1) + 0.3], row=r, col=1)
+        # numbers only under the last panel: between panels they crowded the next panel's title,
+        # which then read as the caption of the panel above
         fig.update_xaxes(showgrid=False, zeroline=False, title_text="position" if r == len(names) else None,
-                         row=r, col=1)
+                         showticklabels=r == len(names), ticks="", row=r, col=1)
     return base_layout(fig, "Who talks to whom in one layer", height=190 * len(names) + 60)

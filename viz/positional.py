@@ -17,6 +17,9 @@ from plotly.subplots import make_subplots
 from viz.theme import CATEGORICAL, DIVERGING, SEQUENTIAL, base_layout
 
 OK_COLOUR, FAIL_COLOUR, NA_COLOUR = "#cfe3f3", "#f6d3a8", "#e8e8e8"  # blue / orange / grey
+INFO_COLOUR = "#ffffff"  # a number to read, not a pass/fail
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 
 
 def _arr(x: Any) -> np.ndarray:
@@ -68,8 +71,10 @@ def spectrum(pe: Any, dims: Sequence[int] | None = None,
     """|FFT| over position of chosen columns of PE [N, d], on a log-frequency axis.
 
     A sinusoidal column 2i is a pure tone at w_i / 2pi cycles per token: one peak per column,
-    geometrically spaced (equally spaced on the log axis). Default dims: 6 even columns spread
-    over the width. The DC bin is dropped (log axis)."""
+    geometrically spaced (equally spaced on the log axis), as long as its period fits in the N
+    positions: a slower column peaks at the lowest frequency bin, wherever its true tone is.
+    layout.meta["unresolved"] lists those columns. Default dims: 6 even columns spread over the
+    width. The DC bin is dropped (log axis)."""
     z = _arr(pe)
     n, d = z.shape
     if dims is None:
@@ -77,10 +82,14 @@ def spectrum(pe: Any, dims: Sequence[int] | None = None,
     window = np.hanning(n)
     freqs = np.fft.rfftfreq(n)[1:]
     fig = go.Figure()
+    unresolved = []
     for i, col in enumerate(x for x in dims if 0 <= x < d):
         signal = (z[:, col] - z[:, col].mean()) * window
         mag = np.abs(np.fft.rfft(signal))[1:]
+        if mag.size and int(np.argmax(mag)) == 0 and mag.max() > 0:
+            unresolved.append(int(col))
         fig.add_scatter(x=freqs, y=mag, mode="lines", name=f"dim {col}", line=dict(color=_colour(i)))
+    fig.update_layout(meta={"unresolved": unresolved, "n_positions": int(n)})
     fig.update_xaxes(title="frequency (cycles per token, log)", type="log", dtick=1, exponentformat="power")
     fig.update_yaxes(title="|FFT| (Hann window)")
     fig.update_layout(legend=dict(orientation="h", y=-0.25, yanchor="top", x=0))
@@ -164,7 +173,8 @@ def _short(x: float) -> str:
 
 def pca_3d(encodings: Mapping[str, Any], title: str = "Position vectors, 3-D PCA") -> go.Figure:
     """Each PE [N, d] projected on its own first 3 principal components, drawn as a path
-    through positions 0..N-1 (colour = position). Rank < 3 pads with zeros (a broadcast scalar
+    through positions 0..N-1 in the encoding's legend colour (position 0 is the big dot; the
+    hover gives every position). Rank < 3 pads with zeros (a broadcast scalar
     encoding is a line: positions fold onto each other)."""
     fig = go.Figure()
     for i, (name, pe) in enumerate(encodings.items()):
@@ -175,7 +185,7 @@ def pca_3d(encodings: Mapping[str, Any], title: str = "Position vectors, 3-D PCA
         k = min(3, int((s > 1e-12 * max(s.max(initial=0), 1e-300)).sum()))
         coords[:, :k] = u[:, :k] * s[:k]
         fig.add_scatter3d(x=coords[:, 0], y=coords[:, 1], z=coords[:, 2], mode="lines+markers", name=name,
-                          marker=dict(size=2.5, color=np.arange(len(z)), colorscale=SEQUENTIAL),
+                          marker=dict(size=[7] + [2.5] * (len(z) - 1), color=_colour(i)),
                           line=dict(color=_colour(i), width=3),
                           text=[f"{name}: position {p}" for p in range(len(z))], hoverinfo="text")
     axis = dict(nticks=4, tickfont=dict(size=11))  # fixed: projector-size ticks pile up in 3-D
@@ -284,17 +294,24 @@ def raw_index(n_positions: int = 512, embedding_std: float = 0.02, title: str | 
                   annotation_text="bounded range [−1, 1]", annotation_position="top left")
     fig.add_scatter(x=p, y=p, mode="lines", name="pe(p) = p", line=dict(color=_colour(5), width=3))
     fig.update_xaxes(title="position p")
-    fig.update_yaxes(title="value (log)", type="log")
+    fig.update_yaxes(title="value")  # linear: on a log axis the band [−1, 1] and p = 0 cannot be drawn
+    ratio = (n_positions - 1) / embedding_std
+    fig.update_layout(meta={"last": n_positions - 1, "ratio": ratio})
     return base_layout(fig, title or f"Raw index grows without bound: {n_positions - 1} at the end "
-                       f"({(n_positions - 1) / embedding_std:.3g}× the embedding σ)", height=340)
+                       f"({ratio:,.0f}× the embedding σ)", height=340)
 
 
 # --------------------------------------------------------------------------- scorecard table
 
 def _cell(entry: Mapping[str, Any]) -> str:
+    """'✓ value', '✗ value', 'n/a', 'uninformative (value)' or, for information rows, the value."""
     value = entry.get("value")
     if value is None:
         return "n/a"
+    if entry.get("info"):
+        return f"{value:.3g}σ ({entry['scaled']:.2g}σ·√d)"
+    if entry.get("informative") is False:
+        return f"uninformative ({value:.2g})"
     if isinstance(value, tuple):
         shown = f"[{value[0]:.3g}, {value[1]:.3g}]"
     else:
@@ -309,15 +326,15 @@ def _cell(entry: Mapping[str, Any]) -> str:
 def scorecard_table(cards: Sequence[Mapping[str, Any]], measures: Mapping[str, Mapping[str, str]],
                     title: str = "Requirement scorecard") -> go.Figure:
     """A table: one row per measure, one column per encoding; ✓ (blue) meets the requirement,
-    ✗ (orange) fails, n/a (grey) does not apply."""
+    ✗ (orange) fails, n/a or uninformative (grey) does not apply, white: a number to read."""
     names = list(measures)
     header = ["requirement", *[c["kind"] for c in cards]]
     cols = [[measures[m]["requirement"] for m in names]]
     fills = [["white"] * len(names)]
     for c in cards:
         cols.append([_cell(c[m]) for m in names])
-        fills.append([NA_COLOUR if c[m].get("ok") is None else OK_COLOUR if c[m]["ok"] else FAIL_COLOUR
-                      for m in names])
+        fills.append([INFO_COLOUR if c[m].get("info") else NA_COLOUR if c[m].get("ok") is None
+                      else OK_COLOUR if c[m]["ok"] else FAIL_COLOUR for m in names])
     fig = go.Figure(go.Table(header=dict(values=header, fill_color="#f0f0f0", align="left"),
                              cells=dict(values=cols, fill_color=fills, align="left", height=28)))
     return base_layout(fig, title, height=110 + 32 * len(names))
@@ -389,8 +406,10 @@ def accuracy_vs_length(curves: Mapping[str, Mapping[int, float | None]], train_l
     for i, (kind, curve) in enumerate(curves.items()):
         xs = sorted(int(n) for n in curve)
         ys = [curve[n] if n in curve else curve[str(n)] for n in xs]
+        # equal curves (several kinds at 1.0) would hide each other: own dash, symbol and size
         fig.add_scatter(x=xs, y=[np.nan if y is None else y for y in ys], mode="lines+markers", name=kind,
-                        line=dict(color=_colour(i)))
+                        line=dict(color=_colour(i), dash=DASHES[i % len(DASHES)], width=2 + (i % 3)),
+                        marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=12 - 2 * (i % 3)))
     if chance:
         xs = sorted(int(n) for n in chance)
         fig.add_scatter(x=xs, y=[chance[n] for n in xs], mode="lines", name="chance 1/(N−1)",

@@ -30,6 +30,25 @@ def base_layout(fig: go.Figure, title: str | None = None, height: int | None = N
     return fig
 
 
+def with_model(fig: go.Figure, model: str | None) -> go.Figure:
+    """`fig` with the model's name leading its title ("minilm · L0H3: ..."), so figures of
+    different models (minilm and minilm-scratch) never look alike. Returns a new figure."""
+    if not model:
+        return fig
+    out = go.Figure(fig)
+    title = out.layout.title.text if out.layout.title else None
+    if title and not title.startswith(f"{model} · "):
+        out.update_layout(title_text=f"{model} · {title}")
+    return out
+
+
+def export_name(key: str, model: str | None, ext: str) -> str:
+    """A download file name with the model in it: 'head_view-minilm-scratch.png'; characters that
+    are unsafe in file names ('/' of hub ids, spaces) become '_'."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in (model or ""))
+    return f"{key}-{safe}.{ext}" if safe else f"{key}.{ext}"
+
+
 PRESENT_SCALE = 1.4  # presentation font size / normal font size, roughly
 
 
@@ -61,10 +80,13 @@ def presentation(fig: go.Figure) -> go.Figure:
     out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 6,
                       legend_font_size=size - 2, hoverlabel_font_size=size - 2,
                       paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
-    out.update_xaxes(tickfont_size=size - 4, title_font_size=size, linecolor="#000000",
-                     gridcolor="#d0d0d0")
-    out.update_yaxes(tickfont_size=size - 4, title_font_size=size, linecolor="#000000",
-                     gridcolor="#d0d0d0")
+    ticks = dict(tickfont=dict(size=size - 4, color="#000000"), title_font=dict(size=size, color="#000000"),
+                 linecolor="#000000", gridcolor="#d0d0d0")
+    out.update_xaxes(**ticks)
+    out.update_yaxes(**ticks)
+    out.update_scenes(**{f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
+                                          title_font=dict(size=size - 2, color="#000000"))
+                         for a in "xyz"})
     out.update_annotations(font_size=size - 2)
     for trace in out.data:
         if trace.type == "scatter" and trace.line is not None:
@@ -101,6 +123,13 @@ def presentation(fig: go.Figure) -> go.Figure:
 
 MASKED = "#c8c8c8"  # cells where attention is not allowed (causal or padding mask)
 MAX_TICKS = 48  # more tick labels than this overlap; the rest stay in the hover
+LABEL_PX = 14  # pixels one tick label needs along its axis (13 px font + a gap)
+
+
+def ticks_that_fit(n: int, pixels: int | None, max_ticks: int = MAX_TICKS) -> int:
+    """How many of n labels to print on an axis `pixels` long (every label when they fit)."""
+    fit = max_ticks if pixels is None else max(2, int(pixels) // LABEL_PX)
+    return max(1, min(n, fit, max_ticks))
 
 
 def token_label(token: str) -> str:
@@ -109,14 +138,16 @@ def token_label(token: str) -> str:
     return str(token).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def token_axis(tokens: list[str], vertical: bool = False, max_ticks: int = MAX_TICKS) -> dict:
+def token_axis(tokens: list[str], vertical: bool = False, max_ticks: int = MAX_TICKS,
+               pixels: int | None = None) -> dict:
     """Axis settings that label positions 0..n-1 with their tokens.
 
     A numeric axis with tickvals/ticktext, not a categorical one: repeated tokens ('the' twice)
-    would merge on a categorical axis. Long sequences label every k-th position.
-    vertical=True (query tokens) reads top to bottom: autorange="reversed"."""
+    would merge on a categorical axis. Long sequences label every k-th position: at most
+    max_ticks, and no more than fit in `pixels` (the axis length, when known); the hover keeps
+    every token. vertical=True (query tokens) reads top to bottom: autorange="reversed"."""
     n = len(tokens)
-    step = max(1, -(-n // max_ticks))
+    step = max(1, -(-n // ticks_that_fit(n, pixels, max_ticks)))
     vals = list(range(0, n, step))
     axis = dict(tickmode="array", tickvals=vals, ticktext=[token_label(tokens[i]) for i in vals],
                 showgrid=False, zeroline=False)

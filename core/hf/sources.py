@@ -15,6 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import importlib.metadata
 import json
+import math
 import os
 import shutil
 import socket
@@ -22,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import torch
@@ -31,10 +33,13 @@ from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 AVAILABLE: dict[str, str] = {
     "minilm": "all-MiniLM-L6-v2: BERT encoder, 6 layers x 12 heads, d=384, WordPiece (offline, packaged)",
     "minilm-scratch": "MiniLM's weights running in our from-scratch core.Transformer (same numbers)",
+    "minilm-scratch-nopos": "minilm-scratch with its position embeddings zeroed: the ablation that "
+                            "cannot see word order",
     "smollm2": "SmolLM2-135M-Instruct: Llama decoder, 30 layers, 9 query / 3 key-value heads "
                "(offline, packaged; first load converts it once, ~30 s)",
 }
 Progress = Callable[[float, str], None]
+T = TypeVar("T")
 
 
 class ModelNotFoundError(LookupError, ValueError):
@@ -73,6 +78,26 @@ def cache_root(cache_dir: str | Path | None = None) -> Path:
     return Path(root).expanduser()
 
 
+def with_heartbeat(work: Callable[[], T], report: Progress, start: float, end: float, message: str,
+                   expected_seconds: float, interval: float = 0.5) -> T:
+    """Run `work()` in a worker thread while this thread calls report(fraction, message) every
+    `interval` seconds, the fraction creeping from `start` towards `end` over `expected_seconds`
+    (never reaching it) and the message counting the seconds: a long single step (SmolLM2's
+    ~30 s dequantisation) shows progress instead of a frozen bar. Exceptions of work() propagate.
+    Reports come from the calling thread, so a Streamlit progress bar can be updated."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(work)
+        t0 = time.perf_counter()
+        while True:
+            try:
+                return future.result(timeout=interval)
+            except concurrent.futures.TimeoutError:
+                elapsed = time.perf_counter() - t0
+                share = 1.0 - math.exp(-elapsed / max(expected_seconds, 1e-9))
+                report(start + (end - start) * share, f"{message} ({elapsed:.0f} s, usually "
+                                                      f"~{expected_seconds:.0f} s)")
+
+
 def smollm2_folder(progress: Progress | None = None, cache_dir: str | Path | None = None) -> Path:
     """A safetensors copy of SmolLM2 in the cache folder, converted from the GGUF on first use.
 
@@ -94,7 +119,10 @@ def smollm2_folder(progress: Progress | None = None, cache_dir: str | Path | Non
         report(0.0, "SmolLM2: reading the tokenizer from the GGUF file (first load only)")
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         report(0.3, "SmolLM2: dequantizing the GGUF weights to float32")
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+        model = with_heartbeat(
+            lambda: AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
+                                                         dtype=torch.float32),
+            report, 0.3, 0.85, "SmolLM2: dequantizing the GGUF weights to float32", expected_seconds=30)
         report(0.85, f"SmolLM2: writing the safetensors copy to {target}")
         save_model(model, str(tmp / "model.safetensors"))
         model.config.architectures = [type(model).__name__]  # reload as a causal LM, with its head

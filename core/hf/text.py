@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from core.hf.tokens import clean_token, group_words
+from core.hf.tokens import clean_tokens, group_words
 
 MAX_CHARS = 100_000  # longer text is refused before tokenizing (a paste accident, not a sentence)
 
@@ -87,7 +87,7 @@ def encode(tokenizer, text: str, pair: str | None, max_tokens: int, accepted: se
     if not ids:
         raise ValueError("the text gave no tokens: type a sentence")
     raw = tokenizer.convert_ids_to_tokens(ids)
-    tokens = [clean_token(t, byte_level) for t in raw]
+    tokens = clean_tokens(raw, byte_level)
     word_ids = sequence_ids = None
     if getattr(enc, "encodings", None):
         word_ids, sequence_ids = enc.word_ids(0), enc.sequence_ids(0)

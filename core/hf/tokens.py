@@ -1,7 +1,8 @@
 """Display strings for tokenizer pieces, and which pieces form each word.
 
 One cleanup for every tokenizer family:
-- WordPiece (BERT): a continuation piece starts with '##'            '##ing' -> 'ing'
+- WordPiece (BERT): a continuation piece keeps its '##'              '##ing' -> '##ing'
+  (so "Hundbiss" reads "hu ##nd ##bis ##s" on an axis; word labels join it back: "hundbiss")
 - byte-level BPE (GPT-2, Llama 3, SmolLM2): 'Ġ' marks a leading space,   'Ġdog' -> 'dog'
   'Ċ' a newline; other bytes are mapped to printable characters and are decoded back here
 - SentencePiece (T5, Marian, Llama 2): '▁' marks a leading space         '▁dog' -> 'dog'
@@ -36,7 +37,8 @@ def clean_token(token: str, byte_level: bool = False) -> str:
 
     `byte_level=True` (GPT-2 style tokenizers) decodes the piece's byte characters back to
     text; a piece that holds only part of a multi-byte character (one byte of an emoji) shows
-    the replacement character '�'. Whitespace-only pieces become '␣', newlines '↵', tabs '⇥'.
+    the replacement character '�' (`clean_tokens` merges such pieces first). WordPiece
+    continuation pieces keep their '##'. Whitespace-only pieces become '␣', newlines '↵', tabs '⇥'.
     """
     if not isinstance(token, str):
         token = str(token)
@@ -44,8 +46,6 @@ def clean_token(token: str, byte_level: bool = False) -> str:
         table = _byte_decoder()
         if token and all(ch in table for ch in token):
             token = bytes(table[ch] for ch in token).decode("utf-8", errors="replace")
-    elif token.startswith("##") and len(token) > 2:
-        token = token[2:]
     for marker in SPACE_MARKERS:
         token = token.replace(marker, " ")
     if token.endswith("</w>"):  # original GPT / CLIP end-of-word marker
@@ -54,6 +54,48 @@ def clean_token(token: str, byte_level: bool = False) -> str:
     token = token.replace("Ċ", NEWLINE).replace("\t", TAB).replace("ĉ", TAB)
     stripped = token.strip()
     return stripped if stripped else (BLANK if token else token)
+
+
+def _piece_bytes(token: str) -> bytes | None:
+    table = _byte_decoder()
+    return bytes(table[ch] for ch in token) if token and all(ch in table for ch in token) else None
+
+
+def _complete(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def clean_tokens(raw: Sequence[str], byte_level: bool = False) -> list[str]:
+    """clean_token of every piece; on byte-level tokenizers, pieces that each hold part of one
+    multi-byte character (an emoji split in two) are decoded together: every piece of the run
+    shows the character and its place, '😀 (1/2)', '😀 (2/2)', instead of '�'."""
+    out = [clean_token(t, byte_level) for t in raw]
+    if not byte_level:
+        return out
+    i = 0
+    while i < len(raw):
+        data = _piece_bytes(raw[i])
+        if data is None or _complete(data):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(raw) and j - i < 8 and (more := _piece_bytes(raw[j])) is not None:
+            data += more
+            j += 1
+            if _complete(data):
+                break
+        if _complete(data):
+            text = clean_token(data.decode("utf-8"))
+            for k in range(i, j):
+                out[k] = f"{text} ({k - i + 1}/{j - i})"
+            i = j
+        else:
+            i += 1
+    return out
 
 
 def starts_word(token: str, marked: bool) -> bool:
@@ -98,5 +140,10 @@ def group_words(raw_tokens: Sequence[str], word_ids: Sequence[int | None] | None
 
 
 def word_labels(tokens: Sequence[str], groups: Sequence[Sequence[int]]) -> list[str]:
-    """Display text of each word: its cleaned pieces joined."""
-    return ["".join(tokens[i] for i in group) for group in groups]
+    """Display text of each word: its cleaned pieces joined, without WordPiece '##' markers
+    ("hu", "##nd", "##bis", "##s" -> "hundbiss")."""
+    def piece(k: int, i: int) -> str:
+        t = tokens[i]
+        return t[2:] if k > 0 and t.startswith("##") and len(t) > 2 else t
+
+    return ["".join(piece(k, i) for k, i in enumerate(group)) for group in groups]

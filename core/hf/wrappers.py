@@ -16,7 +16,7 @@ import torch
 
 from core.capture import Capture, NameFilter, Recorder, model_lock, name_filter, recording
 from core.hf.text import Encoded, check_text, encode, is_byte_level, tokenizer_kind
-from core.hf.tokens import clean_token, word_labels
+from core.hf.tokens import clean_tokens, word_labels
 from core.hooks import hook_points
 from core.objectives import (
     NEXT_TOKEN_INPUT,
@@ -123,7 +123,7 @@ class Model:
         ids = ([start] if start is not None else []) + list(ids)
         enc.target_ids = torch.tensor([ids])
         enc.target_raw = self.tokenizer.convert_ids_to_tokens(ids)
-        enc.target_tokens = [clean_token(t, self._byte_level) for t in enc.target_raw]
+        enc.target_tokens = clean_tokens(enc.target_raw, self._byte_level)
 
     def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
         """Run the model with `recorder` attached; return (objective tensor, its text) when grads."""

@@ -262,3 +262,9 @@ def pool_labels(tokens: Sequence[str], factor: int) -> list[str]:
         block = tokens[start:start + factor]
         out.append(f"{block[0]}…{block[-1]}" if len(block) > 1 else str(block[0]))
     return out
+
+
+def most_focused_head(weights: Any) -> int:
+    """The head with the lowest mean row entropy in one layer's weights [heads, q, k]: the one a
+    viewer should open first (on long inputs many heads are near-uniform, a flat dark square)."""
+    return int(np.argmin(row_entropy(as_numpy(weights)).mean(-1)))

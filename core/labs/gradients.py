@@ -221,6 +221,20 @@ def matrix_power_norms(w: torch.Tensor, seq_len: int) -> np.ndarray:
 
 
 @single_thread()  # ~100x faster than thread hand-offs on a busy 2-core machine
+def flat_level(transformer: np.ndarray, rnn: np.ndarray) -> dict:
+    """How flat and how high the attention curve is ([seq_len] each, from gradient_by_distance):
+    'level' = median over d >= 1 of the transformer's curve (about 1/seq_len: one softmax shares
+    its weight among all tokens), 'rnn_wins' = the contiguous distances d = 1, 2, ... at which
+    the RNN's gradient is larger (short range), as a list of ints."""
+    t, r = np.asarray(transformer), np.asarray(rnn)
+    wins = []
+    for dist in range(1, len(t)):
+        if r[dist] <= t[dist]:
+            break
+        wins.append(dist)
+    return {"level": float(np.median(t[1:])), "rnn_wins": wins}
+
+
 def pascanu_bound(seq_len: int, hidden_size: int, spectral_radius: float = 1.0,
                   activation: str = "tanh", seed: int = 0) -> dict[str, float | np.ndarray]:
     """Pascanu et al.'s bound for the "rnn" kind with the same W: ||d h_{T-1}/d u_{T-1-d}|| <=

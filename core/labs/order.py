@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.capture import capture
+from core.capture import Capture, capture
 from core.config import TransformerConfig
+from core.labs.attention_stats import word_labels, word_level
 from core.model import Transformer
 from core.rng import seeded
 
@@ -98,3 +99,58 @@ def order_matters(kind: str, sentence_a: str = "the dog ate the cat",
     wb, ob = wb[:, :, p][:, :, :, p], ob[p]
     return OrderResult(kind, words_a, words_b, perm, wa, wb, oa, ob,
                        float(np.abs(wa - wb).max()), float(np.abs(oa - ob).max()))
+
+
+# --------------------------------------------------------------------------- captures, word by word
+
+@dataclass(frozen=True)
+class WordAlignment:
+    """Two captures of sentences made of the same words, compared word for word.
+
+    words: A's words (sub-word pieces joined; special tokens are words of their own);
+    perm: B's word index of each word of A; weights_a, weights_b: word-level weights
+    [layers, heads, words, words] (key pieces summed, query pieces averaged: rows sum to 1),
+    B's rows and columns re-ordered to A's words.
+    """
+
+    words: list[str]
+    perm: list[int]
+    weights_a: np.ndarray
+    weights_b: np.ndarray
+
+    @property
+    def max_diff(self) -> float:
+        """max |A - B| over every layer, head and word pair."""
+        return float(np.abs(self.weights_a - self.weights_b).max())
+
+
+def capture_words(cap: Capture, stack: str = "encoder",
+                  block: str = "self_attn") -> tuple[list[str], np.ndarray]:
+    """(word labels, word-level weights [layers, heads, words, words]) of a self-attention block."""
+    groups = [list(g) for g in (cap.meta.get("words") or [[i] for i in range(len(cap.tokens))])]
+    weights = word_level(cap.stacked("weights", stack, block), groups)
+    return word_labels(cap.tokens, groups), weights
+
+
+def align_captures(cap_a: Capture, cap_b: Capture, stack: str = "encoder",
+                   block: str = "self_attn") -> WordAlignment | None:
+    """Word-for-word comparison of two captures, or None when B's words are not A's in another order."""
+    words_a, wa = capture_words(cap_a, stack, block)
+    words_b, wb = capture_words(cap_b, stack, block)
+    try:
+        perm = align([w.lower() for w in words_a], [w.lower() for w in words_b])
+    except ValueError:
+        return None
+    p = np.array(perm)
+    return WordAlignment(words_a, perm, wa, wb[:, :, p][:, :, :, p])
+
+
+def swapped_sentence(text: str) -> str:
+    """The sidebar sentence with words 2 and 5 swapped ("The dog ate the cat" -> "The cat ate the
+    dog"), or its first and last words when it has fewer than five; the text itself for one word."""
+    words = text.split()
+    if len(words) < 2:
+        return text
+    i, j = (1, 4) if len(words) >= 5 else (0, len(words) - 1)
+    words[i], words[j] = words[j], words[i]
+    return " ".join(words)

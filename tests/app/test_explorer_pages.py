@@ -49,21 +49,21 @@ def test_head_page_new_sentence_changes_tokens_and_head_changes_data():
     at = _run("head")
     first = _charts(at)[0]
     assert _ticks(first)[:3] == ["[CLS]", "the", "dog"]
-    assert first["layout"]["title"]["text"].startswith("L0H0")
+    assert first["layout"]["title"]["text"].startswith("minilm · L0H2")  # the most focused head of L0
     at.text_area(key="s").set_value("Cats chase mice").run()
     assert not at.exception
     assert _ticks(_charts(at)[0]) == ["[CLS]", "cats", "chase", "mice", "[SEP]"]
     before = _first_z(_charts(at)[0])
     at.slider(key="head").set_value(5).run()
     chart = _charts(at)[0]
-    assert chart["layout"]["title"]["text"].startswith("L0H5") and _first_z(chart) != before
+    assert chart["layout"]["title"]["text"].startswith("minilm · L0H5") and _first_z(chart) != before
     assert at.query_params["head"] == ["5"] or at.query_params["head"] == "5"
 
 
 def test_head_page_opens_from_url_and_html_tokens_are_text():
     at = _run("head", layer="2", head="7", s="<b>hi</b> **bold**")
     charts = _charts(at)
-    assert charts[0]["layout"]["title"]["text"].startswith("L2H7")
+    assert charts[0]["layout"]["title"]["text"].startswith("minilm · L2H7")
     ticks = _ticks(charts[0])
     assert "&lt;" in ticks and "&gt;" in ticks and "*" in ticks
     assert not any("<b>" in t or t == "<" for t in ticks)
@@ -86,8 +86,9 @@ def test_overview_and_lines_follow_the_sentence():
 def test_compare_preset_then_own_sentences_and_heads():
     at = _run("compare")
     first = _charts(at)[0]
-    assert _ticks(first, "xaxis3")[2:4] == ["dog/cat", "ate"]
-    assert len(_charts(at)) == 3  # A|B|A-B, JS grid, ranking
+    # B = the sidebar sentence with "dog" and "cat" swapped: compared word by word
+    assert _ticks(first, "xaxis3")[1:4] == ["the", "dog", "ate"]
+    assert len(_charts(at)) == 5  # A|B|A-B, JS grid, ranking, the two ablation figures
     before = _first_z(first)
     at.slider(key="head").set_value(4).run()
     assert _first_z(_charts(at)[0]) != before
@@ -103,7 +104,7 @@ def test_aggregate_follows_the_sentence():
     at = _run("aggregate")
     at.text_area(key="s").set_value("Unbelievably tokenized").run()
     charts = _charts(at)
-    assert _ticks(charts[0])[1:3] == ["un", "bel"]
+    assert _ticks(charts[0])[1:3] == ["un", "##bel"]  # sub-word markers kept on token axes
     words = charts[-1]
     assert "unbelievably" in _ticks(words)
 

@@ -28,7 +28,8 @@ def test_lab_renders_by_default():
     charts = _charts(at)
     assert len(charts) >= 15
     table = next(c for c in charts if c["data"][0]["type"] == "table")
-    assert table["data"][0]["header"]["values"][1:] == ["sinusoidal", "sigmoid", "single_sine", "learned"]
+    assert table["data"][0]["header"]["values"][1:] == ["sinusoidal", "sigmoid", "single_sine",
+                                                         "stretched_sine", "learned"]
 
 
 def test_lab_renders_every_encoding():

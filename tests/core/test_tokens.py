@@ -8,7 +8,7 @@ from core.hf.tokens import clean_token, group_words, word_labels
 
 
 @pytest.mark.parametrize(("raw", "byte_level", "shown"), [
-    ("##ing", False, "ing"), ("[CLS]", False, "[CLS]"), ("#", False, "#"), ("##", False, "##"),
+    ("##ing", False, "##ing"), ("[CLS]", False, "[CLS]"), ("#", False, "#"), ("##", False, "##"),
     ("Ġdog", True, "dog"), ("Ċ", True, "↵"), ("Ġ", True, "␣"), ("ĉ", True, "⇥"),
     ("Ã©", True, "é"), ("ðŁ¤ĸ", True, "🤖"), ("ðŁ", True, "�"),
     ("▁dog", False, "dog"), ("▁", False, "␣"), ("dog</w>", False, "dog"), ("é", False, "é"),
