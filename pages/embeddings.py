@@ -31,7 +31,8 @@ st.info(
     f"input embedding table: {vocab:,} tokens × {dim} numbers. What differs from GloVe: these vectors were "
     "trained together with the whole model (GloVe fits word co-occurrence counts on its own), and the "
     "vocabulary is WordPiece **sub-word** tokens, so a word the vocabulary splits (e.g. “embeddings” → "
-    "embed, ##ding, ##s) is shown here as the **average of its pieces**.", icon=":material/info:")
+    f"{escaped(', '.join(emb.word_vector('embeddings').pieces))}) is shown here as the **average of its "
+    "pieces**.", icon=":material/info:")
 
 c1, c2 = st.columns([1, 2])
 word = state.text("A word", "eword", "dog", container=c1)
