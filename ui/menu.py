@@ -13,6 +13,12 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/compare.py", "Compare two sentences", ":material/compare_arrows:"),
         ("pages/aggregate.py", "Across heads and layers", ":material/layers:"),
     ],
+    "Inside the blocks": [
+        ("pages/transduction.py", "Sequence transduction", ":material/swap_horiz:"),
+        ("pages/anatomy.py", "Inside a block", ":material/account_tree:"),
+        ("pages/decoder.py", "The decoder side", ":material/keyboard_double_arrow_right:"),
+        ("pages/embeddings.py", "Embedding space", ":material/scatter_plot:"),
+    ],
     "Positional encodings": [
         ("pages/positional_lab.py", "Encoding lab", ":material/waves:"),
         ("pages/positional_trained.py", "Trained comparison", ":material/model_training:"),
