@@ -99,6 +99,15 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Ten
     return AttentionResult(scores, mask, weights, vectors)
 
 
+def shown_mask(mask: torch.Tensor | None, batch: int, q_len: int, k_len: int,
+               device: torch.device | None = None) -> torch.Tensor:
+    """The mask as every capture records it: bool [batch, 1, q_pos, k_pos] (a broadcast view,
+    no copy; more leading detail such as per-head masks is kept), all True when there is none."""
+    if mask is None:
+        mask = torch.ones((), dtype=torch.bool, device=device)
+    return mask.expand(torch.broadcast_shapes(mask.shape, (batch, 1, q_len, k_len)))
+
+
 def causal_mask(q_len: int, k_len: int | None = None) -> torch.Tensor:
     """Bool [q_len, k_len]: query i may see keys j <= i (aligned at the end when k_len > q_len)."""
     k_len = q_len if k_len is None else k_len
@@ -140,8 +149,7 @@ class MultiHeadAttention(nn.Module):
         if self.rope:
             q, k = apply_rope(q), apply_rope(k)
         q, k, v = self.hook_q(q), self.hook_k(k), self.hook_v(v)
-        if mask is not None:
-            mask = self.hook_mask(mask)
+        self.hook_mask(shown_mask(mask, q.shape[0], q.shape[2], k.shape[2], q.device))
         result = attention(q, k, v, mask=mask, bias=bias, tap=self._tap, dropout=self.dropout)
         b, _, t, _ = result.vectors.shape
         return self.hook_output(self.w_o(result.vectors.transpose(1, 2).reshape(b, t, -1)))

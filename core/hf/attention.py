@@ -27,7 +27,7 @@ from transformers import AttentionInterface, PreTrainedModel
 from transformers.integrations.sdpa_attention import repeat_kv
 from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
-from core.attention import attention, causal_mask
+from core.attention import attention, causal_mask, shown_mask
 from core.capture import QUANTITIES, Recorder
 
 ATTN_IMPLEMENTATION = "attention_lab"
@@ -261,9 +261,7 @@ def instrumented_attention(module: nn.Module, query: torch.Tensor, key: torch.Te
         record = state.recorder.record
         tap = lambda quantity, x: record(f"{prefix}.{quantity}", x)
         query, key, value = tap("q", query), tap("k", key), tap("v", value)
-        shown = mask if mask is not None else \
-            torch.ones(1, 1, 1, k_len, dtype=torch.bool, device=query.device)
-        tap("mask", shown.expand(query.shape[0], 1, q_len, k_len))
+        tap("mask", shown_mask(mask, query.shape[0], q_len, k_len, query.device))
     # (q * scale) k^T instead of (q k^T) * scale: the same scores without a second
     # [batch, heads, q_pos, k_pos] tensor (what makes captures at 512 tokens cheap)
     result = attention(query * scaling, key, value, mask=mask, bias=bias, scale=1.0, tap=tap, dropout=drop)
