@@ -7,7 +7,7 @@ from ui.explorer import pick_block, pick_layer
 from ui.frame import frame, require_capture, show_figure
 from viz.attention_compare import heads_aggregate_view, rollout_view, word_view
 
-f = frame("Across heads, layers and words", icon="🧮")
+f = frame("Across heads, layers and words")
 cap = require_capture(f)
 
 cols = st.columns(2)

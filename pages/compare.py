@@ -9,7 +9,7 @@ from viz.attention_compare import compare_js, compare_view, js_figures
 
 PRESET = ("The dog ate the cat", "The cat ate the dog")
 
-f = frame("Compare two sentences", icon="⚖️")
+f = frame("Compare two sentences")
 st.markdown(
     "The same model and head read sentence **A** and sentence **B**. Where the two have the same "
     "number of tokens, position i of A is compared with position i of B: the **A − B** map is red "

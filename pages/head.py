@@ -7,7 +7,7 @@ from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pi
 from ui.frame import frame, require_capture, show_figure
 from viz.attention import head_data, head_view, query_breakdown, temperature_whatif
 
-f = frame("One head: scores → weights → vectors", icon="🎯")
+f = frame("One head: scores → weights → vectors")
 st.markdown(
     "Each head turns every token into a **query** q, a **key** k and a **value** v. "
     "The **scores** S = q·kᵀ/√d_head say how well each query matches each key (any real "

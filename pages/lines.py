@@ -8,7 +8,7 @@ from ui.frame import frame, require_capture, show_figure
 from viz.attention import block_tokens
 from viz.attention_lines import lines_view
 
-f = frame("Lines: who looks at whom", icon="〰️")
+f = frame("Lines: who looks at whom")
 st.markdown(
     "Query tokens on the left, key tokens on the right. Each line is one head's **weight** from a "
     "query to a key: the stronger the weight, the thicker and darker the line (weights below 0.05 "

@@ -8,7 +8,7 @@ from ui.explorer import clicked, head_stats, open_clicked_head, pick_block
 from ui.frame import frame, require_capture, show_figure
 from viz.attention_overview import STAT_TITLES, head_ranking, head_stats_figure, overview
 
-f = frame("Overview: every head at once", icon="🗺️")
+f = frame("Overview: every head at once")
 st.markdown(
     "Each tile is one head's **weights** (query tokens top to bottom, key tokens left to right), "
     "rows are layers, columns are heads. Long inputs are pooled (the brightest cell of each "

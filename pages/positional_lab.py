@@ -4,10 +4,9 @@ import numpy as np
 import streamlit as st
 
 from core.labs.image_positions import grid_encodings, neighbour_similarities, similarity_map
-from core.labs.positional_scorecard import MEASURES, encoding_view, near_level, scorecard
-from core.labs.reference_embeddings import token_embedding_std
+from core.labs.positional_scorecard import MEASURES, near_level
 from core.positional import DESCRIPTIONS, KINDS, positional_encoding
-from ui import state
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import positional as vp
 
@@ -18,9 +17,7 @@ st.markdown(
     "identifier irrespective of the sequence length*, and its values *should be bounded* so position "
     "does not drown the meaning. Pick encodings and see which ones keep both promises, with numbers.")
 
-cached_card = st.cache_data(scorecard, show_spinner=False)
-cached_view = st.cache_data(encoding_view, show_spinner=False)
-sigma, sigma_source = st.cache_data(token_embedding_std)()
+sigma, sigma_source = cache.token_embedding_std()
 
 kinds = st.multiselect("Encodings", KINDS, default=["sinusoidal", "sigmoid", "single_sine", "learned"],
                        key="pe_kinds", format_func=lambda k: k.replace("_", " "))
@@ -34,11 +31,11 @@ with side:
     for row in range(0, len(kinds), 2):
         for col, kind in zip(st.columns(2), kinds[row:row + 2]):
             with col:
-                matrix, caption = cached_view(kind, n, d)
+                matrix, caption = cache.encoding_view(kind, n, d)
                 show_figure(vp.encoding_matrix(matrix, kind), key=f"pe_matrix_{kind}", export=False)
                 st.caption(f"**{kind}**: {DESCRIPTIONS[kind]}. {caption}")
     focus = state.selectbox("Look closer at", kinds, "pe_focus", default=kinds[0])
-    pe, _ = cached_view(focus, n, d)
+    pe, _ = cache.encoding_view(focus, n, d)
     a, b = st.columns(2)
     with a:
         show_figure(vp.dims_vs_position(pe, dims=[x for x in (4, 5, 6, 7) if x < pe.shape[1]] or [0]),
@@ -47,7 +44,7 @@ with side:
                    "speeds; a broadcast scalar encoding draws the same curve in every dimension.")
         show_figure(vp.similarity_matrix(pe), key="pe_sim")
     with b:
-        long = pe if focus == "alibi" else cached_view(focus, max(n, 2048), d)[0]  # finer frequency bins
+        long = pe if focus == "alibi" else cache.encoding_view(focus, max(n, 2048), d)[0]  # finer bins
         show_figure(vp.spectrum(long), key="pe_fft")
         st.caption("The Fourier card: each sin/cos column is one pure tone, and the tones are spaced "
                    "geometrically (evenly on this log axis). Shifting position = rotating every phase.")
@@ -58,13 +55,13 @@ with side:
     show_figure(vp.clock_hands(d, pos), key="pe_clock_fig", export=False)
     st.caption("Kernes's dials: each (sin, cos) pair is a hand turning at its own speed. The fast hands "
                "separate neighbours; the slow ones tell far positions apart.")
-    show_figure(vp.pca_3d({k: cached_view(k, n, d)[0] for k in kinds if k not in ("alibi", "none")}),
+    show_figure(vp.pca_3d({k: cache.encoding_view(k, n, d)[0] for k in kinds if k not in ("alibi", "none")}),
                 key="pe_pca")
     st.caption("Sin/cos traces an open curve that never crosses itself; a single sine folds back on a "
                "line, so distant positions land on the same point.")
 
 with score:
-    cards = [cached_card(k, n, d, embedding_std=sigma) for k in kinds]
+    cards = [cache.scorecard(k, n, d, embedding_std=sigma) for k in kinds]
     show_figure(vp.scorecard_table(cards, MEASURES), key="pe_scorecard")
     st.caption(f"Token-embedding spread σ = {sigma:.3g} ({sigma_source}). ✓ meets the requirement, "
                "✗ fails it, n/a: the measure does not apply (the cell says why on hover of the notes below).")

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.labs import softmax as sm
-from ui import state
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import softmax as vs
 
@@ -12,18 +12,6 @@ f = frame("Softmax Jacobian")
 
 
 VAR_SAMPLES = 8_000  # relative standard error 1.6-2.2 %: plenty to see d_k vs 1, and ~0.2 s
-
-
-@st.cache_data(show_spinner="Sampling random queries and keys…")
-def variances() -> dict:
-    dks = np.array([4, 16, 64, 256, 512])
-    var = [sm.dot_product_variance(int(k), n_samples=VAR_SAMPLES) for k in dks]
-    return {"d_k": dks, **{k: np.array([v[k] for v in var]) for k in ("unscaled", "scaled", "rel_se")}}
-
-
-@st.cache_data(show_spinner="Sampling random queries and keys…", max_entries=32)
-def saturation(d_k: int, n_keys: int) -> dict:
-    return sm.saturation_stats(d_k, n_keys, trials=5000)
 
 
 st.markdown(
@@ -78,7 +66,7 @@ st.subheader("Why attention divides by √d_k")
 c1, c2 = st.columns(2)
 d_k = state.slider("d_k (query/key size)", "dk", 4, 512, 64, container=c1, step=4)
 n_keys = state.slider("Number of keys", "nkeys", 2, 50, 10, container=c2)
-var = variances()
+var = cache.dot_product_variances(VAR_SAMPLES)
 c1, c2 = st.columns(2)
 with c1:
     show_figure(vs.variance_figure(var["d_k"], var["unscaled"], var["scaled"], var["rel_se"]),
@@ -86,7 +74,7 @@ with c1:
     st.caption(f"{VAR_SAMPLES:,} random (q, k) pairs per d_k; error bars ±2 standard errors "
                f"({100 * var['rel_se'].min():.1f}–{100 * var['rel_se'].max():.1f} % relative).")
 with c2:
-    show_figure(vs.saturation_figure(saturation(d_k, n_keys)), key="sm_saturation")
+    show_figure(vs.saturation_figure(cache.saturation(d_k, n_keys)), key="sm_saturation")
 st.markdown(
     "For q, k ~ N(0, I): q·k is a sum of d_k unit-variance products, so Var(q·k) = d_k (AIAYN "
     "footnote 4). Unscaled scores are large, the softmax saturates, and its Jacobian, the factor "
