@@ -45,6 +45,19 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Ten
     return torch.softmax(logits.masked_fill(~any_allowed, 0.0), dim=-1) * any_allowed
 
 
+def checked_logits(logits) -> torch.Tensor:
+    """Logits as a float tensor [..., n] (lists and arrays become float64; a float tensor keeps
+    its dtype), or a ValueError for an empty shape or non-finite values."""
+    z = logits if isinstance(logits, torch.Tensor) else torch.as_tensor(logits, dtype=torch.float64)
+    if not z.is_floating_point():
+        z = z.double()
+    if z.dim() == 0 or z.shape[-1] == 0:
+        raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
+    if not torch.isfinite(z).all():
+        raise ValueError("logits must be finite numbers (no nan or inf)")
+    return z
+
+
 def softmax_jacobian(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
     """J = d softmax(logits / T) / d logits = (diag(s) - s s^T) / T: the derivative attention's
     softmax passes back to the scores.
@@ -54,13 +67,7 @@ def softmax_jacobian(logits: torch.Tensor, temperature: float = 1.0) -> torch.Te
     -s_i s_j / T (raising one logit lowers every other probability). Lists and arrays are
     taken as float64. Raises ValueError for a non-positive temperature or non-finite logits.
     """
-    z = logits if isinstance(logits, torch.Tensor) else torch.as_tensor(logits, dtype=torch.float64)
-    if not z.is_floating_point():
-        z = z.double()
-    if z.dim() == 0 or z.shape[-1] == 0:
-        raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
-    if not torch.isfinite(z).all():
-        raise ValueError("logits must be finite numbers (no nan or inf)")
+    z = checked_logits(logits)
     if not temperature > 0 or temperature == float("inf"):
         raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
     s = torch.softmax(z / temperature, dim=-1)

@@ -26,7 +26,7 @@ except ValueError as exc:  # no words, or B is not a reordering of A
 if result is not None:
     layer = state.slider("Layer", "order_layer", 0, result.weights_a.shape[0] - 1, 0)
     head = state.slider("Head", "order_head", 0, result.weights_a.shape[1] - 1, 0)
-    show_figure(vp.order_matters(result.words_a, result.words_b, result.weights_a[layer, head],
+    show_figure(vp.order_matters_figure(result.words_a, result.words_b, result.weights_a[layer, head],
                                  result.weights_b[layer, head], result.output_diff_per_word), key="order_fig")
     m1, m2 = st.columns(2)
     m1.metric("max |A − B|, attention weights", f"{result.weight_diff:.3g}")
@@ -67,7 +67,7 @@ with a:
                              labels=[f"m=1/{round(1 / s)}" for s in alibi_slopes(4).tolist()],
                              title="ALiBi: score bias per head"), key="tr_alibi")
 with b:
-    show_figure(vp.rope_scores(cache.rope_scores(32, 16)), key="tr_rope")
+    show_figure(vp.rope_scores_figure(cache.rope_scores(32, 16)), key="tr_rope")
 st.caption("RoPE's score of one fixed q and k is constant along every diagonal (up to rounding, "
            f"{cache.rope_score_offset_spread(32, 16):.1g}): it depends on n − m only. "
            "Below, the trained models' layer-0 attention weights on one held-out sequence: the line just "
