@@ -36,7 +36,6 @@ VARIANTS: dict[str, tuple[bool, bool]] = {  # name -> (residual, layer_norm)
     "LayerNorm only": (False, True),
     "neither": (False, False),
 }
-COMPONENTS = ("embeddings", "attention", "MLP")
 
 
 class AblatedBlock(Block):
