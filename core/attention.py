@@ -45,6 +45,19 @@ def masked_softmax(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Ten
     return torch.softmax(logits.masked_fill(~any_allowed, 0.0), dim=-1) * any_allowed
 
 
+def checked_logits(logits) -> torch.Tensor:
+    """Logits as a float tensor [..., n] (lists and arrays become float64; a float tensor keeps
+    its dtype), or a ValueError for an empty shape or non-finite values."""
+    z = logits if isinstance(logits, torch.Tensor) else torch.as_tensor(logits, dtype=torch.float64)
+    if not z.is_floating_point():
+        z = z.double()
+    if z.dim() == 0 or z.shape[-1] == 0:
+        raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
+    if not torch.isfinite(z).all():
+        raise ValueError("logits must be finite numbers (no nan or inf)")
+    return z
+
+
 def softmax_jacobian(logits: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
     """J = d softmax(logits / T) / d logits = (diag(s) - s s^T) / T: the derivative attention's
     softmax passes back to the scores.
@@ -54,13 +67,7 @@ def softmax_jacobian(logits: torch.Tensor, temperature: float = 1.0) -> torch.Te
     -s_i s_j / T (raising one logit lowers every other probability). Lists and arrays are
     taken as float64. Raises ValueError for a non-positive temperature or non-finite logits.
     """
-    z = logits if isinstance(logits, torch.Tensor) else torch.as_tensor(logits, dtype=torch.float64)
-    if not z.is_floating_point():
-        z = z.double()
-    if z.dim() == 0 or z.shape[-1] == 0:
-        raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
-    if not torch.isfinite(z).all():
-        raise ValueError("logits must be finite numbers (no nan or inf)")
+    z = checked_logits(logits)
     if not temperature > 0 or temperature == float("inf"):
         raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
     s = torch.softmax(z / temperature, dim=-1)
@@ -97,6 +104,15 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Ten
     weights = tap("weights", weights)
     vectors = tap("vectors", torch.matmul(weights, v))
     return AttentionResult(scores, mask, weights, vectors)
+
+
+def shown_mask(mask: torch.Tensor | None, batch: int, q_len: int, k_len: int,
+               device: torch.device | None = None) -> torch.Tensor:
+    """The mask as every capture records it: bool [batch, 1, q_pos, k_pos] (a broadcast view,
+    no copy; more leading detail such as per-head masks is kept), all True when there is none."""
+    if mask is None:
+        mask = torch.ones((), dtype=torch.bool, device=device)
+    return mask.expand(torch.broadcast_shapes(mask.shape, (batch, 1, q_len, k_len)))
 
 
 def causal_mask(q_len: int, k_len: int | None = None) -> torch.Tensor:
@@ -140,8 +156,7 @@ class MultiHeadAttention(nn.Module):
         if self.rope:
             q, k = apply_rope(q), apply_rope(k)
         q, k, v = self.hook_q(q), self.hook_k(k), self.hook_v(v)
-        if mask is not None:
-            mask = self.hook_mask(mask)
+        self.hook_mask(shown_mask(mask, q.shape[0], q.shape[2], k.shape[2], q.device))
         result = attention(q, k, v, mask=mask, bias=bias, tap=self._tap, dropout=self.dropout)
         b, _, t, _ = result.vectors.shape
         return self.hook_output(self.w_o(result.vectors.transpose(1, 2).reshape(b, t, -1)))

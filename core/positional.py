@@ -33,15 +33,19 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
+def frequencies(d: int, base: float = 10000.0) -> torch.Tensor:
+    """The sin/cos angular frequencies w_i = base^(-2i/d), i = 0..ceil(d/2)-1: [ceil(d/2)] float64.
+    The paper's encoding, RoPE's rotation angles and MAE's 2-D grids all use these."""
+    return base ** (-torch.arange(0, d, 2, dtype=torch.float64) / d)
+
+
 def sinusoidal(n_positions: int, d_model: int, base: float = 10000.0) -> torch.Tensor:
     """The paper's interleaved encoding, [n_positions, d_model] float64.
 
     PE[p, 2i] = sin(p * w_i), PE[p, 2i+1] = cos(p * w_i), w_i = base^(-2i/d_model).
     An odd d_model drops the last cosine column.
     """
-    positions = torch.arange(n_positions, dtype=torch.float64)[:, None]
-    i = torch.arange(0, d_model, 2, dtype=torch.float64)
-    angles = positions * base ** (-i / d_model)  # [N, ceil(d/2)]
+    angles = torch.arange(n_positions, dtype=torch.float64)[:, None] * frequencies(d_model, base)
     pe = torch.zeros(n_positions, d_model, dtype=torch.float64)
     pe[:, 0::2] = torch.sin(angles)
     pe[:, 1::2] = torch.cos(angles)[:, : d_model // 2]
@@ -100,8 +104,7 @@ def positional_encoding(kind: str, n_positions: int, d_model: int, *, period: fl
 
 def rope_angles(n_positions: int, d_head: int, base: float = 10000.0) -> torch.Tensor:
     """Rotation angles p * theta_i, theta_i = base^(-2i/d_head): [n_positions, d_head // 2]."""
-    theta = base ** (-torch.arange(0, d_head, 2, dtype=torch.float64) / d_head)
-    return torch.arange(n_positions, dtype=torch.float64)[:, None] * theta
+    return torch.arange(n_positions, dtype=torch.float64)[:, None] * frequencies(d_head, base)
 
 
 def apply_rope(x: torch.Tensor, positions: torch.Tensor | None = None,

@@ -5,18 +5,11 @@ import streamlit as st
 
 from core.labs import costs
 from core.labs.deck import deck_quote
-from ui import state
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import costs as vc
 
 f = frame("What attention costs")
-
-
-@st.cache_data(show_spinner="Timing the layers on this machine…", max_entries=16)
-def timings(d: int, max_n: int) -> dict:
-    ns = [int(n) for n in np.unique(np.geomspace(8, max_n, 9).astype(int))]
-    return costs.measure_costs(ns, d, repeats=3)
-
 
 st.markdown(
     "Your flashcards compare self-attention with recurrence and convolution on **three criteria**: "
@@ -33,7 +26,7 @@ max_n = state.selectbox("Longest sequence timed", [256, 512, 1024, 2048], "maxn"
                         container=c2)
 n = np.unique(np.geomspace(4, 8192, 60).astype(int))
 show_figure(vc.op_count_figure(n, costs.op_counts(n, d), d), key="cost_ops")
-table = timings(d, max_n)
+table = cache.cost_timings(d, max_n)
 cross = costs.measured_crossover(table["n"], table["self-attention"], table["recurrent (RNN)"])
 show_figure(vc.timing_figure(table, d, cross), key="cost_time")
 where = ("attention stayed faster than the RNN over the whole range timed" if cross is None else

@@ -4,38 +4,13 @@ import numpy as np
 import streamlit as st
 
 from core.labs import gradients as cg
-from core.labs.training_dynamics import (
-    SNAPSHOT_PATH,
-    SNAPSHOT_RUN,
-    VARIANTS,
-    all_variant_histories,
-    load_histories,
-)
-from ui import state
+from core.labs.training_dynamics import SNAPSHOT_PATH, VARIANTS
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import gradients as vg
 
 f = frame("Gradient flow")
 HIDDEN = 64
-
-
-@st.cache_data(show_spinner="Differentiating through time…", max_entries=32)
-def curves(length: int, radius: float, activation: str, forget_bias: float) -> dict:
-    out = {k: cg.gradient_by_distance(k, length, HIDDEN, spectral_radius=radius, activation=activation,
-                                      forget_bias=forget_bias) for k in cg.KINDS}
-    bound = cg.pascanu_bound(length, HIDDEN, radius, activation)
-    cell = cg.lstm_cell_path(length, HIDDEN, spectral_radius=radius, forget_bias=forget_bias)["norm"]
-    return {"curves": out, "bound": bound, "cell": cell}
-
-
-@st.cache_data(show_spinner="Training four toy transformers (10–20 s on a laptop)…")
-def live_histories() -> dict:
-    return all_variant_histories(**SNAPSHOT_RUN)
-
-
-@st.cache_data(show_spinner=False)
-def shipped_histories() -> dict:
-    return load_histories(SNAPSHOT_PATH)[0]
 
 
 st.markdown(
@@ -51,7 +26,7 @@ activation = state.selectbox("RNN nonlinearity", ["tanh", "sigmoid"], "act", con
 forget_bias = state.slider("LSTM forget-gate bias", "fbias", -2.0, 6.0, 1.0, container=c3, step=0.5)
 length = state.slider("Sequence length", "len", 10, 200, 100, container=c4, step=10)
 
-data = curves(length, radius, activation, forget_bias)
+data = cache.gradient_curves(length, radius, activation, forget_bias, HIDDEN)
 d = np.arange(length)
 b = data["bound"]
 refs = {f"λ^d, linear RNN with W = {radius:g}·Q": radius ** d.astype(float),
@@ -119,7 +94,7 @@ live = state.toggle("Recompute live (train the four models now instead of loadin
 if not live and not SNAPSHOT_PATH.exists():
     st.info("No recorded run found (run `python scripts/make_training_snapshots.py`): training live.")
     live = True
-hist = live_histories() if live else shipped_histories()
+hist = cache.live_histories() if live else cache.shipped_histories()
 n_steps = len(next(iter(hist.values())).steps)
 c1, c2 = st.columns(2)
 variant = state.selectbox("Architecture", list(VARIANTS), "variant", container=c1)

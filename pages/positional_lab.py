@@ -5,10 +5,9 @@ import streamlit as st
 
 from core.labs.deck import deck_quote
 from core.labs.image_positions import grid_encodings, neighbour_similarities, similarity_map
-from core.labs.positional_scorecard import MEASURES, encoding_view, near_level, scorecard
-from core.labs.reference_embeddings import token_embedding_std
+from core.labs.positional_scorecard import MEASURES, near_level
 from core.positional import DESCRIPTIONS, KINDS, positional_encoding
-from ui import state
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import positional as vp
 
@@ -21,9 +20,7 @@ st.markdown(
     + deck_quote("each dimension in the position embedding vector should be in [0,1]") + "”*, so position "
     "does not drown the meaning. Pick encodings and see which ones keep which promise, with numbers.")
 
-cached_card = st.cache_data(scorecard, show_spinner=False)
-cached_view = st.cache_data(encoding_view, show_spinner=False)
-sigma, sigma_source = st.cache_data(token_embedding_std)()
+sigma, sigma_source = cache.token_embedding_std()
 
 DEFAULT_KINDS = ["sinusoidal", "sigmoid", "single_sine", "stretched_sine", "learned"]
 kinds = st.multiselect("Encodings", KINDS, default=DEFAULT_KINDS,
@@ -38,11 +35,11 @@ with side:
     for row in range(0, len(kinds), 2):
         for col, kind in zip(st.columns(2), kinds[row:row + 2]):
             with col:
-                matrix, caption = cached_view(kind, n, d)
+                matrix, caption = cache.encoding_view(kind, n, d)
                 show_figure(vp.encoding_matrix(matrix, kind), key=f"pe_matrix_{kind}", export=False)
                 st.caption(f"**{kind}**: {DESCRIPTIONS[kind]}. {caption}")
     focus = state.selectbox("Look closer at", kinds, "pe_focus", default=kinds[0])
-    pe, _ = cached_view(focus, n, d)
+    pe, _ = cache.encoding_view(focus, n, d)
     a, b = st.columns(2)
     with a:
         show_figure(vp.dims_vs_position(pe, dims=[x for x in (4, 5, 6, 7) if x < pe.shape[1]] or [0]),
@@ -51,7 +48,7 @@ with side:
                    "speeds; a broadcast scalar encoding draws the same curve in every dimension.")
         show_figure(vp.similarity_matrix(pe), key="pe_sim")
     with b:
-        long = pe if focus == "alibi" else cached_view(focus, max(n, 2048), d)[0]  # finer frequency bins
+        long = pe if focus == "alibi" else cache.encoding_view(focus, max(n, 2048), d)[0]  # finer bins
         spectrum = vp.spectrum(long)
         show_figure(spectrum, key="pe_fft")
         slow = spectrum.layout.meta["unresolved"]
@@ -68,19 +65,19 @@ with side:
     show_figure(vp.clock_hands(d, pos), key="pe_clock_fig", export=False)
     st.caption("Kernes's dials: each (sin, cos) pair is a hand turning at its own speed. The fast hands "
                "separate neighbours; the slow ones tell far positions apart.")
-    show_figure(vp.pca_3d({k: cached_view(k, n, d)[0] for k in kinds if k not in ("alibi", "none")}),
+    show_figure(vp.pca_3d({k: cache.encoding_view(k, n, d)[0] for k in kinds if k not in ("alibi", "none")}),
                 key="pe_pca")
     st.caption("Sin/cos traces an open curve that never crosses itself; a single sine folds back on a "
                "line, so distant positions land on the same point. The big dot is position 0.")
 
 with score:
-    cards = [cached_card(k, n, d, embedding_std=sigma) for k in kinds]
+    cards = [cache.scorecard(k, n, d, embedding_std=sigma) for k in kinds]
     show_figure(vp.scorecard_table(cards, MEASURES), key="pe_scorecard")
     st.caption(f"Thresholds are in units of σ = {sigma:.3g}, the per-dimension spread of the token "
                f"embeddings ({sigma_source}). ✓ meets the requirement, ✗ fails it, n/a: the measure "
                "does not apply, uninformative: the fit says nothing at this N and d (raise N). The "
                "notes below say why, cell by cell.")
-    sin_card = next((c for c in cards if c["kind"] == "sinusoidal"), None) or cached_card(
+    sin_card = next((c for c in cards if c["kind"] == "sinusoidal"), None) or cache.scorecard(
         "sinusoidal", n, d, embedding_std=sigma)
     sc = sin_card["scale"]
     st.markdown(

@@ -1,40 +1,15 @@
 """Positional encodings at work: order matters, and tiny models trained with each encoding."""
 
-import numpy as np
 import streamlit as st
 
 from core.labs.deck import deck_quote
-from core.labs.order import order_matters
-from core.labs.positional_scorecard import rope_score_offset_spread, rope_scores
-from core.labs.toy_task import (
-    TRAIN_LENGTH,
-    TRAINED_KINDS,
-    TrainSettings,
-    accuracy_by_length,
-    chance,
-    layer0_weights,
-    load_trained,
-    position_tables,
-    train,
-)
+from core.labs.toy_task import TRAIN_LENGTH, TRAINED_KINDS, TrainSettings, accuracy_by_length, chance, train
 from core.positional import KINDS, alibi_bias, alibi_slopes
-from ui import state
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import positional as vp
 
 f = frame("Positional encodings: order and training")
-load = st.cache_resource(load_trained, show_spinner=False)
-
-
-@st.cache_data(show_spinner=False)
-def trained_layer0(kind: str) -> np.ndarray:
-    return layer0_weights(load(kind)[0])
-
-
-@st.cache_data(show_spinner=False)
-def learned_tables() -> dict[str, np.ndarray]:
-    return position_tables(load("learned")[0])
-
 
 st.subheader("Order matters")
 st.markdown("Your deck: *“" + deck_quote("“The dog ate the cat” has a didferneemt meaning from “the cat ate "
@@ -46,14 +21,14 @@ kind = state.selectbox("Encoding", KINDS, "order_kind", default="none", containe
 sentence_a = c2.text_input("Sentence A", "the dog ate the cat", key="order_a")
 sentence_b = c3.text_input("Sentence B (same words, new order)", "the cat ate the dog", key="order_b")
 try:
-    result = st.cache_data(order_matters, show_spinner=False)(kind, sentence_a, sentence_b)
+    result = cache.order_matters(kind, sentence_a, sentence_b)
 except ValueError as exc:  # no words, or B is not a reordering of A
     result = None
     st.info(str(exc))
 if result is not None:
     layer = state.slider("Layer", "order_layer", 0, result.weights_a.shape[0] - 1, 0)
     head = state.slider("Head", "order_head", 0, result.weights_a.shape[1] - 1, 0)
-    show_figure(vp.order_matters(result.words_a, result.words_b, result.weights_a[layer, head],
+    show_figure(vp.order_matters_figure(result.words_a, result.words_b, result.weights_a[layer, head],
                                  result.weights_b[layer, head], result.output_diff_per_word), key="order_fig")
     m1, m2 = st.columns(2)
     m1.metric("max |A − B|, attention weights", f"{result.weight_diff:.3g}")
@@ -73,7 +48,7 @@ st.markdown(f"One tiny encoder per encoding (2 layers, d_model 32), trained on *
 records = {}
 for k in TRAINED_KINDS:
     try:
-        records[k] = load(k)[1]
+        records[k] = cache.trained_positional(k)[1]
     except FileNotFoundError as exc:
         st.warning(str(exc))
 if records:
@@ -85,7 +60,7 @@ if records:
     st.caption("Learned positions stop at the table's last row: no row, no prediction. ALiBi here is the "
                "symmetric encoder variant (−m·|i−j|): it cannot tell left from right, which caps it near ½.")
 if "learned" in records:
-    show_figure(vp.similarity_side_by_side(learned_tables()), key="tr_tables")
+    show_figure(vp.similarity_side_by_side(cache.learned_tables()), key="tr_tables")
     st.caption("A learned table has no built-in structure: neighbours end up similar only as far as "
                "training made them. MiniLM's 512-row table learned a band along the diagonal (nearby "
                "positions are similar), which is the one thing it shares with sin/cos: nothing in it "
@@ -96,13 +71,13 @@ with a:
                              labels=[f"m=1/{round(1 / s)}" for s in alibi_slopes(4).tolist()],
                              title="ALiBi: score bias per head"), key="tr_alibi")
 with b:
-    show_figure(vp.rope_scores(st.cache_data(rope_scores)(32, 16)), key="tr_rope")
+    show_figure(vp.rope_scores_figure(cache.rope_scores(32, 16)), key="tr_rope")
 st.caption("RoPE's score of one fixed q and k is constant along every diagonal (up to rounding, "
-           f"{st.cache_data(rope_score_offset_spread)(32, 16):.1g}): it depends on n − m only. "
+           f"{cache.rope_score_offset_spread(32, 16):.1g}): it depends on n − m only. "
            "Below, the trained models' layer-0 attention weights on one held-out sequence: the line just "
            "left of the diagonal is the previous-token head.")
 for k in [x for x in ("rope", "alibi", "sinusoidal") if x in records]:
-    show_figure(vp.head_maps(trained_layer0(k), title=f"{k}: trained layer-0 weights"),
+    show_figure(vp.head_maps(cache.trained_layer0(k), title=f"{k}: trained layer-0 weights"),
                 key=f"tr_heads_{k}", export=False)
 
 st.subheader("Retrain one encoding")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.labs import softmax as sm
 from core.labs.deck import deck_quote
-from ui import state
+from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import softmax as vs
 
@@ -13,18 +13,6 @@ f = frame("Softmax Jacobian")
 
 
 VAR_SAMPLES = 8_000  # relative standard error 1.6-2.2 %: plenty to see d_k vs 1, and ~0.2 s
-
-
-@st.cache_data(show_spinner="Sampling random queries and keys…")
-def variances() -> dict:
-    dks = np.array([4, 16, 64, 256, 512])
-    var = [sm.dot_product_variance(int(k), n_samples=VAR_SAMPLES) for k in dks]
-    return {"d_k": dks, **{k: np.array([v[k] for v in var]) for k in ("unscaled", "scaled", "rel_se")}}
-
-
-@st.cache_data(show_spinner="Sampling random queries and keys…", max_entries=32)
-def saturation(d_k: int, n_keys: int) -> dict:
-    return sm.saturation_stats(d_k, n_keys, trials=5000)
 
 
 st.markdown(
@@ -84,7 +72,7 @@ st.subheader("Why attention divides by √d_k")
 c1, c2 = st.columns(2)
 d_k = state.slider("d_k (query/key size)", "dk", 4, 512, 64, container=c1, step=4)
 n_keys = state.slider("Number of keys", "nkeys", 2, 50, 10, container=c2)
-var = variances()
+var = cache.dot_product_variances(VAR_SAMPLES)
 c1, c2 = st.columns(2)
 with c1:
     show_figure(vs.variance_figure(var["d_k"], var["unscaled"], var["scaled"], var["rel_se"]),
@@ -92,7 +80,7 @@ with c1:
     st.caption(f"{VAR_SAMPLES:,} random (q, k) pairs per d_k; error bars ±2 standard errors "
                f"({100 * var['rel_se'].min():.1f}–{100 * var['rel_se'].max():.1f} % relative).")
 with c2:
-    sat = saturation(d_k, n_keys)
+    sat = cache.saturation(d_k, n_keys)
     show_figure(vs.saturation_figure(sat), key="sm_saturation")
 st.markdown(
     "For q, k ~ N(0, I): q·k is a sum of d_k unit-variance products, so Var(q·k) = d_k (AIAYN "

@@ -1,4 +1,5 @@
-"""Cached access to models (one per process) and captures (per model + text), shared by sessions.
+"""Cached access to models (one per process), captures (per model + text) and the labs'
+computations, shared by sessions: pages get every cached value from here.
 
 Captures are kept as objects (no pickling on every rerun) in an LRU with a byte budget: a
 512-token MiniLM capture is ~180 MB and a SmolLM2 one ~0.7 GB, so a count limit alone could
@@ -12,6 +13,7 @@ import threading
 import weakref
 from collections import OrderedDict
 
+import numpy as np
 import streamlit as st
 
 from core.capture import Capture
@@ -113,3 +115,136 @@ def _weakrefable(obj) -> bool:
         return True
     except TypeError:
         return False
+
+
+# --------------------------------------------------------------------------- lab computations
+# The labs' pure computations, cached for every session (same arguments, same result). Pages call
+# these instead of wrapping core.labs functions themselves.
+
+@st.cache_data(show_spinner="Timing the layers on this machine…", max_entries=16)
+def cost_timings(d: int, max_n: int) -> dict:
+    """core.labs.costs.measure_costs at 9 lengths from 8 to max_n (geometric), width d."""
+    from core.labs import costs
+
+    ns = [int(n) for n in np.unique(np.geomspace(8, max_n, 9).astype(int))]
+    return costs.measure_costs(ns, d, repeats=3)
+
+
+@st.cache_data(show_spinner="Differentiating through time…", max_entries=32)
+def gradient_curves(length: int, radius: float, activation: str, forget_bias: float, hidden: int) -> dict:
+    """Gradient norm by distance for every network of core.labs.gradients, Pascanu's bound and
+    the LSTM cell path: {'curves': {network: [length]}, 'bound': dict, 'cell': [length]}."""
+    from core.labs import gradients as cg
+
+    out = {k: cg.gradient_by_distance(k, length, hidden, spectral_radius=radius, activation=activation,
+                                      forget_bias=forget_bias) for k in cg.NETWORKS}
+    bound = cg.pascanu_bound(length, hidden, radius, activation)
+    cell = cg.lstm_cell_path(length, hidden, spectral_radius=radius, forget_bias=forget_bias)["norm"]
+    return {"curves": out, "bound": bound, "cell": cell}
+
+
+@st.cache_data(show_spinner="Training four toy transformers (10–20 s on a laptop)…")
+def live_histories() -> dict:
+    """The training-dynamics run of every variant, trained now (SNAPSHOT_RUN settings)."""
+    from core.labs.training_dynamics import SNAPSHOT_RUN, all_variant_histories
+
+    return all_variant_histories(**SNAPSHOT_RUN)
+
+
+@st.cache_data(show_spinner=False)
+def shipped_histories() -> dict:
+    """The same run, read from the shipped snapshot file."""
+    from core.labs.training_dynamics import SNAPSHOT_PATH, load_histories
+
+    return load_histories(SNAPSHOT_PATH)[0]
+
+
+@st.cache_data(show_spinner="Sampling random queries and keys…")
+def dot_product_variances(n_samples: int) -> dict:
+    """Var(q·k) unscaled and scaled by 1/sqrt(d_k) for d_k in 4..512: arrays under 'd_k',
+    'unscaled', 'scaled', 'rel_se'."""
+    from core.labs import softmax as sm
+
+    dks = np.array([4, 16, 64, 256, 512])
+    var = [sm.dot_product_variance(int(k), n_samples=n_samples) for k in dks]
+    return {"d_k": dks, **{k: np.array([v[k] for v in var]) for k in ("unscaled", "scaled", "rel_se")}}
+
+
+@st.cache_data(show_spinner="Sampling random queries and keys…", max_entries=32)
+def saturation(d_k: int, n_keys: int) -> dict:
+    """core.labs.softmax.saturation_stats over 5000 trials."""
+    from core.labs import softmax as sm
+
+    return sm.saturation_stats(d_k, n_keys, trials=5000)
+
+
+@st.cache_data(show_spinner=False)
+def scorecard(kind: str, n_positions: int, d_model: int, **kwargs) -> dict:
+    """core.labs.positional_scorecard.scorecard."""
+    from core.labs.positional_scorecard import scorecard
+
+    return scorecard(kind, n_positions, d_model, **kwargs)
+
+
+@st.cache_data(show_spinner=False)
+def encoding_view(kind: str, n_positions: int, d_model: int) -> tuple:
+    """core.labs.positional_scorecard.encoding_view: (matrix, caption)."""
+    from core.labs.positional_scorecard import encoding_view
+
+    return encoding_view(kind, n_positions, d_model)
+
+
+@st.cache_data(show_spinner=False)
+def token_embedding_std() -> tuple[float, str]:
+    """(σ of token embeddings, where it comes from): core.labs.reference_embeddings."""
+    from core.labs.reference_embeddings import token_embedding_std
+
+    return token_embedding_std()
+
+
+@st.cache_resource(show_spinner=False)
+def trained_positional(kind: str) -> tuple:
+    """(shipped toy-task model, its record) for one encoding: core.labs.toy_task.load_trained."""
+    from core.labs.toy_task import load_trained
+
+    return load_trained(kind)
+
+
+@st.cache_data(show_spinner=False)
+def trained_layer0(kind: str) -> np.ndarray:
+    """Layer-0 weights [heads, n, n] of the shipped model for `kind` on a held-out sequence."""
+    from core.labs.toy_task import layer0_weights
+
+    return layer0_weights(trained_positional(kind)[0])
+
+
+@st.cache_data(show_spinner=False)
+def learned_tables() -> dict[str, np.ndarray]:
+    """Position tables to compare with the trained learned table (core.labs.toy_task)."""
+    from core.labs.toy_task import position_tables
+
+    return position_tables(trained_positional("learned")[0])
+
+
+@st.cache_data(show_spinner=False)
+def order_matters(kind: str, sentence_a: str, sentence_b: str):
+    """core.labs.order.order_matters (ValueError for sentences that are not reorderings)."""
+    from core.labs.order import order_matters
+
+    return order_matters(kind, sentence_a, sentence_b)
+
+
+@st.cache_data(show_spinner=False)
+def rope_scores(n_positions: int, d_head: int) -> np.ndarray:
+    """core.labs.positional_scorecard.rope_scores: [n, n] scores of one fixed q and k."""
+    from core.labs.positional_scorecard import rope_scores
+
+    return rope_scores(n_positions, d_head)
+
+
+@st.cache_data(show_spinner=False)
+def rope_score_offset_spread(n_positions: int, d_head: int) -> float:
+    """How far RoPE's scores vary along a diagonal (rounding only)."""
+    from core.labs.positional_scorecard import rope_score_offset_spread
+
+    return rope_score_offset_spread(n_positions, d_head)

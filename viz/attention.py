@@ -20,9 +20,10 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
-from core.attention import masked_softmax as core_masked_softmax
+from core.attention import masked_softmax
 from core.capture import Capture
-from core.labs.attention_stats import as_numpy, row_entropy
+from core.labs.arrays import as_numpy
+from core.labs.attention_stats import row_entropy
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,
@@ -183,13 +184,13 @@ def set_columns(fig: go.Figure, widths: Sequence[float], gaps: Sequence[float]) 
             x = right + gaps[col - 1]
 
 
-def masked_softmax(scores: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+def weights_at_temperature(scores: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     """softmax(scores / T) over allowed keys: [q, k] -> [q, k] float32; a fully masked row gives
     zeros. The what-if runs the model's own `core.attention.masked_softmax` (in float64)."""
     if temperature <= 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
     scaled = torch.from_numpy(np.asarray(scores, dtype=np.float64) / temperature)
-    weights = core_masked_softmax(scaled, torch.from_numpy(np.array(mask, dtype=bool)))
+    weights = masked_softmax(scaled, torch.from_numpy(np.array(mask, dtype=bool)))
     return weights.numpy().astype(np.float32)
 
 
@@ -335,7 +336,7 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
     T > 1 flattens each row (entropy rises towards log n); T < 1 sharpens it towards the argmax,
     which never changes. This is **not** what the model computes (it uses T = 1)."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
-    what_if = masked_softmax(d.scores, d.mask, temperature)
+    what_if = weights_at_temperature(d.scores, d.mask, temperature)
     h_model = float(row_entropy(d.weights).mean())
     h_what = float(row_entropy(what_if).mean())
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.04, subplot_titles=[

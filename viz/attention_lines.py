@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.capture import Capture
-from core.labs.attention_stats import as_numpy
+from core.labs.arrays import as_numpy
 from viz.attention import block_tokens, default_stack
 from viz.theme import CATEGORICAL, LABEL_PX, base_layout, head_label, token_label
 

@@ -14,6 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.labs.arrays import as_numpy, cosine_similarity
+from core.positional import frequencies
 from viz.theme import CATEGORICAL, DIVERGING, SEQUENTIAL, base_layout
 
 OK_COLOUR, FAIL_COLOUR, NA_COLOUR = "#cfe3f3", "#f6d3a8", "#e8e8e8"  # blue / orange / grey
@@ -23,9 +25,7 @@ SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 
 
 def _arr(x: Any) -> np.ndarray:
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=np.float64)
+    return as_numpy(x, np.float64)
 
 
 def _heatmap(z: np.ndarray, signed: bool | None = None, **kwargs) -> go.Heatmap:
@@ -99,11 +99,7 @@ def spectrum(pe: Any, dims: Sequence[int] | None = None,
 def similarity_matrix(pe: Any, cosine: bool = True, title: str | None = None) -> go.Figure:
     """PE . PE^T (cosine similarity by default) for PE [N, d], positions top to bottom."""
     z = _arr(pe)
-    gram = z @ z.T
-    if cosine:
-        norms = np.linalg.norm(z, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gram = gram / np.outer(norms, norms)
+    gram = cosine_similarity(z) if cosine else z @ z.T
     label = "cosine similarity" if cosine else "PE(p)·PE(q)"
     fig = go.Figure(_heatmap(gram, colorbar=dict(title=label.split()[0]),
                              hovertemplate="p %{y}, q %{x}<br>" + label + " %{z:.4g}<extra></extra>"))
@@ -122,9 +118,7 @@ def similarity_by_offset(pe: Any, anchor: int | None = None, max_offset: int | N
     z = _arr(pe)
     n = len(z)
     anchor = n // 2 if anchor is None else int(np.clip(anchor, 0, n - 1))
-    norms = np.linalg.norm(z, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = (z @ z[anchor]) / (norms * norms[anchor])
+    cos = cosine_similarity(z, z[anchor:anchor + 1])[:, 0]
     fig = go.Figure()
     k_plus = np.arange(0, (n - anchor) if max_offset is None else min(n - anchor, max_offset + 1))
     k_minus = np.arange(0, (anchor + 1) if max_offset is None else min(anchor + 1, max_offset + 1))
@@ -146,10 +140,11 @@ def clock_hands(d_model: int, position: int, n_dials: int = 8, base: float = 100
     position the way the hands of a clock spell the time. Dials: n_dials pairs i spread over
     0..d/2-1."""
     pairs = sorted({int(i) for i in np.linspace(0, d_model // 2 - 1, n_dials)})
+    freqs = frequencies(d_model, base).numpy()
     fig = go.Figure()
     theta = np.linspace(0, 2 * np.pi, 97)
     for j, i in enumerate(pairs):
-        w = base ** (-2 * i / d_model)
+        w = float(freqs[i])
         cx = 2.6 * j
         angle = w * position
         fig.add_scatter(x=cx + np.cos(theta), y=np.sin(theta), mode="lines", hoverinfo="skip",
@@ -342,7 +337,7 @@ def scorecard_table(cards: Sequence[Mapping[str, Any]], measures: Mapping[str, M
 
 # --------------------------------------------------------------------------- order matters
 
-def order_matters(words_a: Sequence[str], words_b: Sequence[str], weights_a: Any, weights_b: Any,
+def order_matters_figure(words_a: Sequence[str], words_b: Sequence[str], weights_a: Any, weights_b: Any,
                   output_diff_per_word: Any, title: str | None = None) -> go.Figure:
     """Sentence A's attention weights [words, words], sentence B's aligned to A's word order,
     their difference (diverging, centred at 0) and the per-word output difference [words]."""
@@ -432,10 +427,7 @@ def similarity_side_by_side(tables: Mapping[str, Any], title: str = "Cosine simi
     names = list(tables)
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.05)
     for i, name in enumerate(names):
-        z = _arr(tables[name])
-        norms = np.linalg.norm(z, axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cos = (z @ z.T) / np.outer(norms, norms)
+        cos = cosine_similarity(tables[name])
         fig.add_trace(go.Heatmap(z=cos, colorscale=DIVERGING, zmid=0, zmin=-1, zmax=1, showscale=i == 0,
                                  hovertemplate="p %{y}, q %{x}<br>cos %{z:.3f}<extra></extra>"),
                       row=1, col=i + 1)
@@ -462,7 +454,8 @@ def head_maps(maps: Any, labels: Sequence[str] | None = None, signed: bool = Fal
     return base_layout(fig, title, height=300)
 
 
-def rope_scores(scores: Any, title: str = "RoPE: q·k of one fixed q and k at positions m, n") -> go.Figure:
+def rope_scores_figure(scores: Any,
+                       title: str = "RoPE: q·k of one fixed q and k at positions m, n") -> go.Figure:
     """The score q_m·k_n [N, N] of one fixed q and k rotated by RoPE: constant along diagonals
     (Toeplitz), because it depends only on n − m. Diverging, centred at 0."""
     z = _arr(scores)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextvars
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,7 +27,7 @@ from transformers import AttentionInterface, PreTrainedModel
 from transformers.integrations.sdpa_attention import repeat_kv
 from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
-from core.attention import attention, causal_mask
+from core.attention import attention, causal_mask, shown_mask
 from core.capture import QUANTITIES, Recorder
 
 ATTN_IMPLEMENTATION = "attention_lab"
@@ -231,43 +231,57 @@ def instrumented_attention(module: nn.Module, query: torch.Tensor, key: torch.Te
         if kwargs.get(name) is not None:
             raise NotImplementedError(f"attention with {name!r} is not supported by Attention Lab's capture")
     state = _STATE.get()
-    prefix = state.prefixes.get(module) if state is not None else None
     if key.shape[1] != query.shape[1]:
         n_rep = query.shape[1] // key.shape[1]
         key, value = repeat_kv(key, n_rep), repeat_kv(value, n_rep)
-
-    cached = state.masks.get(id(attention_mask)) if state is not None and attention_mask is not None else None
-    if cached is not None and cached[0] is attention_mask:
-        mask, bias = cached[1], cached[2]
-    else:
-        mask, bias = split_mask(attention_mask)
-        if state is not None and attention_mask is not None:
-            state.masks[id(attention_mask)] = (attention_mask, mask, bias)
-    position_bias = kwargs.get("position_bias")
-    if position_bias is not None:
-        bias = position_bias if bias is None else bias + position_bias
-    q_len, k_len = query.shape[-2], key.shape[-2]
-    if mask is None and getattr(module, "is_causal", False) and q_len > 1:
-        mask = causal_mask(q_len, k_len).to(query.device)[None, None]  # never silently bidirectional
-
+    mask, bias = _mask_and_bias(state, module, attention_mask, kwargs.get("position_bias"),
+                                query.shape[-2], key.shape[-2], query.device)
     drop = None
     if dropout and module.training:
         drop = lambda w: nn.functional.dropout(w, p=dropout, training=True)
     if scaling is None:
         scaling = query.shape[-1] ** -0.5
-    tap = _identity
-    if prefix is not None:
-        state.calls += 1
-        record = state.recorder.record
-        tap = lambda quantity, x: record(f"{prefix}.{quantity}", x)
-        query, key, value = tap("q", query), tap("k", key), tap("v", value)
-        shown = mask if mask is not None else \
-            torch.ones(1, 1, 1, k_len, dtype=torch.bool, device=query.device)
-        tap("mask", shown.expand(query.shape[0], 1, q_len, k_len))
+    tap = _tap(state, module)
+    query, key, value = tap("q", query), tap("k", key), tap("v", value)
+    if tap is not _identity:
+        tap("mask", shown_mask(mask, query.shape[0], query.shape[-2], key.shape[-2], query.device))
     # (q * scale) k^T instead of (q k^T) * scale: the same scores without a second
     # [batch, heads, q_pos, k_pos] tensor (what makes captures at 512 tokens cheap)
     result = attention(query * scaling, key, value, mask=mask, bias=bias, scale=1.0, tap=tap, dropout=drop)
     return result.vectors.transpose(1, 2).contiguous(), result.weights
+
+
+def _mask_and_bias(state: _Active | None, module: nn.Module, attention_mask: torch.Tensor | None,
+                   position_bias: torch.Tensor | None, q_len: int, k_len: int,
+                   device: torch.device) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """(allowed bool mask or None, additive score bias or None) for one attention call.
+
+    HF's additive mask is split once per forward pass (every layer gets the same tensor: the
+    split is cached on the active capture); T5's position bias joins the bias; a causal module
+    called without a mask gets a causal one (never silently bidirectional)."""
+    if state is not None and attention_mask is not None:
+        cached = state.masks.get(id(attention_mask))
+        if cached is None or cached[0] is not attention_mask:
+            cached = state.masks[id(attention_mask)] = (attention_mask, *split_mask(attention_mask))
+        mask, bias = cached[1], cached[2]
+    else:
+        mask, bias = split_mask(attention_mask)
+    if position_bias is not None:
+        bias = position_bias if bias is None else bias + position_bias
+    if mask is None and getattr(module, "is_causal", False) and q_len > 1:
+        mask = causal_mask(q_len, k_len).to(device)[None, None]
+    return mask, bias
+
+
+def _tap(state: _Active | None, module: nn.Module) -> Callable[[str, torch.Tensor], torch.Tensor]:
+    """The function that records quantity `q` of this module as '{prefix}.{q}' into the active
+    recorder (and counts the call), or the identity when nothing is being captured here."""
+    prefix = state.prefixes.get(module) if state is not None else None
+    if prefix is None:
+        return _identity
+    state.calls += 1
+    record = state.recorder.record
+    return lambda quantity, x: record(f"{prefix}.{quantity}", x)
 
 
 def _identity(_name: str, x: torch.Tensor) -> torch.Tensor:

@@ -1,33 +1,25 @@
 """The loaded models behind the one capture interface: Model and its two kinds.
 
-Model.capture(text) tokenizes (core/encoding.py), runs one recorded forward pass under the
-per-model capture lock and returns a Capture. HFModel wraps a transformers model running the
-instrumented attention (core/hf.py); ScratchModel wraps our from-scratch core.Transformer.
-Loading them from names, folders or the hub is core/loaders.py's job.
+Model.capture(text) tokenizes (core/hf/text.py) and records one forward pass. HFModel wraps a
+transformers model running the instrumented attention (core/hf/attention.py) inside
+core.capture's `running` block; ScratchModel wraps our from-scratch core.Transformer (any
+architecture) and records through core.capture itself, so both kinds give captures with the
+same names, mask shapes and meta keys. Loading them from names, folders or the hub is
+core/hf/sources.py's and core/load.py's job.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from core.capture import Capture, NameFilter, Recorder, model_lock, name_filter, recording
+from core.capture import Capture, NameFilter, Recorder, capture, model_meta, name_filter, running
 from core.hf.text import Encoded, check_text, encode, is_byte_level, tokenizer_kind
 from core.hf.tokens import clean_tokens, word_labels
 from core.hooks import hook_points
-from core.objectives import (
-    NEXT_TOKEN_INPUT,
-    NEXT_TOKEN_TARGET,
-    POOLED_NORM,
-    REPREDICT,
-    next_token_loss,
-    pooled_norm,
-    repredict_loss,
-    scratch_objective,
-)
+from core.objectives import capture_objective
 
 DEFAULT_MAX_TOKENS = 512  # captures grow with tokens^2: longer contexts are cut here (meta says so)
 
@@ -69,16 +61,13 @@ class Model:
         grads: also fill Capture.grads with gradients of meta['objective'].
         names: None (all), exact names, glob patterns ('*.weights') or a predicate.
         Input longer than `max_tokens` is cut; meta['truncated'] and the token counts say so.
+        meta has every key of core.capture.META_KEYS, as a capture made from ids does.
         """
         if target is not None and self.arch != "encoder-decoder":
             raise ValueError(f"target= is for encoder-decoder models; {self.name!r} is a {self.arch} model")
         enc = self._encode(text, pair, target)
-        keep = name_filter(names, self.names)
-        tensors, gradients, objective = self._run(enc, keep, bool(grads))
         meta = {
-            "model": self.name, "arch": self.arch,
-            "attn_implementation": self.info["attn_implementation"],
-            "objective": objective if grads else None,
+            "model": self.name,
             "n_tokens_original": enc.n_original, "n_tokens_kept": int(enc.input_ids.shape[1]),
             "truncated": enc.truncated, "max_tokens": self.max_tokens,
             "words": enc.words, "word_labels": word_labels(enc.tokens, enc.words),
@@ -86,25 +75,7 @@ class Model:
             "target_raw_tokens": enc.target_raw,
             "target_default": self.arch == "encoder-decoder" and target is None,
         }
-        return Capture(tensors, enc.tokens, enc.target_tokens, meta, gradients)
-
-    def _run(self, enc: Encoded, keep: Callable[[str], bool],
-             grads: bool) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], str | None]:
-        """Record one forward pass (and the objective's gradients). One capture at a time per
-        model: Streamlit sessions share a loaded model, and its hooks must only see their own run."""
-        recorder = Recorder(keep, grads)
-        with model_lock(self.model):
-            was_training = self.model.training
-            if was_training:  # eval() walks every module: skip it when already in eval mode
-                self.model.eval()
-            try:
-                with torch.set_grad_enabled(grads):
-                    loss, objective = self._forward(enc, recorder, grads)
-                    gradients = recorder.gradients(loss) if grads else {}
-            finally:
-                if was_training:
-                    self.model.train(True)
-        return recorder.tensors, gradients, objective
+        return self._capture(enc, names, bool(grads), meta)
 
     # subclasses -------------------------------------------------------------
     def _accepted_inputs(self) -> set[str] | None:
@@ -125,8 +96,8 @@ class Model:
         enc.target_raw = self.tokenizer.convert_ids_to_tokens(ids)
         enc.target_tokens = clean_tokens(enc.target_raw, self._byte_level)
 
-    def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
-        """Run the model with `recorder` attached; return (objective tensor, its text) when grads."""
+    def _capture(self, enc: Encoded, names: NameFilter, grads: bool, meta: dict[str, Any]) -> Capture:
+        """Record one forward pass on `enc` (meta: what is known of the text)."""
         raise NotImplementedError
 
 
@@ -180,31 +151,37 @@ class HFModel(Model):
             kwargs["use_cache"] = False
         return kwargs
 
-    def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
-        """One instrumented forward pass; returns (loss or None, objective text or None)."""
+    def _capture(self, enc: Encoded, names: NameFilter, grads: bool, meta: dict[str, Any]) -> Capture:
+        """One instrumented forward pass inside core.capture's `running` block (lock, eval mode,
+        restore): Streamlit sessions share a loaded model, and its hooks must only see their own run."""
         from core.hf.attention import instrumented
 
-        with instrumented(self.layout, recorder) as active:
+        recorder = Recorder(name_filter(names, self.names), grads)
+        gradients, objective = {}, None
+        with running(self.model, grads), instrumented(self.layout, recorder) as active:
             out = self.model(**self.forward_inputs(enc))
             if self.layout.attention and active.calls == 0:
                 raise RuntimeError(f"{self.name}: the model did not call the attention interface; "
                                    "nothing about attention was captured")
-            return self._objective(out, enc) if grads else (None, None)
+            if grads:
+                loss, objective = self._objective(out, enc)
+                gradients = recorder.gradients(loss)
+        info = model_meta(self.name, self.arch, self.info["attn_implementation"], None,
+                          self.info["n_layers"], self.info["n_heads"], objective)
+        return Capture(recorder.tensors, enc.tokens, enc.target_tokens, {**info, **meta}, gradients)
 
     def _objective(self, out, enc: Encoded) -> tuple[torch.Tensor, str]:
+        """capture_objective of a transformers output: its logits when they are a language-model
+        head's (over the vocabulary), else the last hidden state."""
         logits = getattr(out, "logits", None)
         vocab = getattr(self.model.config, "vocab_size", None)
-        if logits is not None and logits.dim() == 3 and logits.shape[-1] == vocab:
-            if self.arch == "decoder":
-                return next_token_loss(logits, enc.input_ids), NEXT_TOKEN_INPUT
-            if self.arch == "encoder-decoder":
-                return next_token_loss(logits, enc.target_ids), NEXT_TOKEN_TARGET
-            return repredict_loss(logits, enc.input_ids), REPREDICT
+        if logits is not None and not (logits.dim() == 3 and logits.shape[-1] == vocab):
+            logits = None
         hidden = getattr(out, "last_hidden_state", None)
-        if hidden is None:
+        if hidden is None and logits is None:
             hidden = out[0]
-        mask = enc.inputs.get("attention_mask") if self.arch != "encoder-decoder" else None
-        return pooled_norm(hidden, mask), POOLED_NORM
+        return capture_objective(self.arch, logits, hidden, enc.input_ids, enc.target_ids,
+                                 enc.inputs.get("attention_mask"))
 
 
 def _first_attr(cfg, *names: str):
@@ -226,7 +203,8 @@ def _context_length(cfg, tokenizer) -> int:
 # --------------------------------------------------------------------------- from scratch
 
 class ScratchModel(Model):
-    """Our core.Transformer (here: MiniLM's weights via core/twin.py) with an HF tokenizer."""
+    """Our core.Transformer (any architecture; 'minilm-scratch' is MiniLM's weights via
+    core/hf/twin.py) with an HF tokenizer. An encoder-decoder takes `capture(text, target=...)`."""
 
     def __init__(self, name: str, model, tokenizer, max_tokens: int = DEFAULT_MAX_TOKENS,
                  source: str = "", load_seconds: float = 0.0) -> None:
@@ -250,13 +228,10 @@ class ScratchModel(Model):
     def _accepted_inputs(self) -> set[str]:
         return {"input_ids", "attention_mask", "token_type_ids"}
 
-    def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
+    def _capture(self, enc: Encoded, names: NameFilter, grads: bool, meta: dict[str, Any]) -> Capture:
+        """core.capture itself: the same names, mask shapes and meta as a capture made from ids."""
         inputs = enc.inputs
-        with recording(self.model, recorder):
-            out = self.model(inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
-                             token_type_ids=inputs.get("token_type_ids"))
-            if not grads:
-                return None, None
-            return scratch_objective(self.arch, out.logits, out.hidden, enc.input_ids,
-                                     attention_mask=inputs.get("attention_mask"))
-
+        return capture(self.model, enc.input_ids, enc.target_ids, grads, names,
+                       attention_mask=inputs.get("attention_mask"),
+                       token_type_ids=inputs.get("token_type_ids"),
+                       tokens=enc.tokens, target_tokens=enc.target_tokens, meta=meta)

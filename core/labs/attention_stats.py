@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from core.hf.tokens import word_labels  # noqa: F401  (re-exported: one implementation, in core.hf.tokens)
+from core.labs.arrays import as_numpy, as_tensor, row_entropy_tensor
 
 LOG2 = float(np.log(2.0))
 
@@ -32,13 +33,6 @@ _SPECIAL = re.compile(
     r"^(\[(CLS|SEP|PAD|MASK|UNK|BOS|EOS)\]|<\|?/?(s|pad|unk|mask|bos|eos|cls|sep|endoftext|"
     r"im_start|im_end|begin_of_text|end_of_text|eot_id|start_header_id|end_header_id)\|?>)$",
     re.IGNORECASE)
-
-
-def as_numpy(x: Any, dtype: Any = np.float32) -> np.ndarray:
-    """A torch tensor or array-like as a numpy array of `dtype` (no copy when already so)."""
-    if hasattr(x, "detach"):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=dtype)
 
 
 def special_positions(tokens: Sequence[str], meta: Mapping[str, Any] | None = None) -> list[int]:
@@ -60,17 +54,9 @@ def _xlogx(p: np.ndarray) -> np.ndarray:
     return p * np.log(np.where(p > 0, p, 1.0))
 
 
-def as_tensor(x: Any) -> torch.Tensor:
-    """A float32 CPU tensor view of a tensor or array (heavy reductions run in torch: threaded)."""
-    if isinstance(x, torch.Tensor):
-        return x.detach().to("cpu", torch.float32)
-    return torch.as_tensor(np.asarray(x, dtype=np.float32))
-
-
 def row_entropy(weights: Any) -> np.ndarray:
     """Entropy (nats) of each row: [..., q_pos, k_pos] -> [..., q_pos]. Uniform over n keys = log n."""
-    w = as_tensor(weights)
-    return (-(w * torch.log(w.clamp_min(1e-30))).sum(-1)).double().numpy()
+    return row_entropy_tensor(as_tensor(weights)).double().numpy()
 
 
 def head_stats(weights: Any, special: Sequence[int] = ()) -> dict[str, np.ndarray]:
@@ -92,7 +78,7 @@ def head_stats(weights: Any, special: Sequence[int] = ()) -> dict[str, np.ndarra
 
     nan = np.full(tuple(w.shape[:2]), np.nan)
     out = {
-        "entropy": mean_rows(-(w * torch.log(w.clamp_min(1e-30))).sum(-1)),
+        "entropy": mean_rows(row_entropy_tensor(w)),
         "max_weight": mean_rows(w.amax(-1)),
         "first": mean_rows(w[..., 0]),
         "distance": nan, "self": nan,

@@ -57,14 +57,16 @@ def sequential_steps(n: Sequence[int] | np.ndarray) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- measured timings
 
-def _layer_fns(d: int, n: int, k: int, gen: torch.Generator) -> dict[str, Callable[[], object]]:
+def _layer_fns(d: int, n: int, k: int, seed: int) -> dict[str, Callable[[], object]]:
     """One forward pass of each layer type on one sequence x [1, n, d] (no autograd)."""
+    gen = torch.Generator().manual_seed(seed + n)
     x = torch.randn(1, n, d, generator=gen)
     q = torch.randn(1, n, d, generator=gen)
     v = torch.randn(1, n, d, generator=gen)
-    rnn = torch.nn.RNN(d, d, batch_first=True)
-    lstm = torch.nn.LSTM(d, d, batch_first=True)
-    conv = torch.nn.Conv1d(d, d, k, padding=k // 2)
+    with rng.seeded(seed):  # only the constructors draw from the global RNG: hold its lock briefly
+        rnn = torch.nn.RNN(d, d, batch_first=True)
+        lstm = torch.nn.LSTM(d, d, batch_first=True)
+        conv = torch.nn.Conv1d(d, d, k, padding=k // 2)
     scale = 1.0 / math.sqrt(d)
     xt = x.transpose(1, 2).contiguous()
     return {
@@ -88,30 +90,33 @@ def _best_time(fn: Callable[[], object], repeats: int) -> float:
 
 
 def measure_costs(ns: Sequence[int], d: int, *, k: int = 3, repeats: int = 3,
-                  layers: Sequence[str] = LAYERS, threads: int = 1,
-                  seed: int = 0) -> dict[str, np.ndarray]:
+                  layers: Sequence[str] = LAYERS, threads: int = 1, seed: int = 0,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, np.ndarray]:
     """Wall time (seconds, best of `repeats` after a warm-up) of one forward pass of each layer
     on one sequence of n tokens, width d, for every n in ns.
 
     Returns {'n': [m], layer: [m] seconds for each requested layer}. Layers (LAYERS):
     self-attention = softmax(Q K^T / sqrt d) V given Q, K, V [n, d] (the n^2 d core; no
     projections); recurrent (RNN) / (LSTM) = torch.nn.RNN / LSTM stepped over the n tokens;
-    convolution = Conv1d(d, d, k). torch runs on `threads` intra-op threads (restored after);
-    1 keeps numbers comparable on a busy machine. Pure apart from the clock: same arguments,
-    same table shape, so callers may cache it.
+    convolution = Conv1d(d, d, k). torch runs on `threads` intra-op threads in this thread
+    (restored after; other threads keep theirs); 1 keeps numbers comparable on a busy machine.
+    `progress(done, total)` is called after each length. No process-wide lock is held while
+    timing (only while the layers are built). Pure apart from the clock: same arguments, same
+    table shape, so callers may cache it.
     """
     unknown = [name for name in layers if name not in LAYERS]
     if unknown:
         raise ValueError(f"unknown layers {unknown}; choose from {LAYERS}")
     if d < 1 or any(int(n) < 1 for n in ns):
         raise ValueError("d and every n must be >= 1")
-    gen = torch.Generator().manual_seed(seed)
     out = {name: np.zeros(len(ns)) for name in layers}
-    with rng.threads(threads), rng.seeded(seed), torch.no_grad():
+    with rng.threads(threads), torch.no_grad():
         for i, n in enumerate(ns):
-            fns = _layer_fns(d, int(n), k, gen)
+            fns = _layer_fns(d, int(n), k, seed)
             for name in layers:
                 out[name][i] = _best_time(fns[name], repeats)
+            if progress is not None:
+                progress(i + 1, len(ns))
     return {"n": np.asarray(ns, dtype=np.int64), **out}
 
 

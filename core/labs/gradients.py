@@ -27,7 +27,7 @@ from core.model import Transformer
 from core.positional import positional_encoding
 from core.rng import seeded, threads
 
-KINDS = ("rnn", "lstm", "gru", "transformer")
+NETWORKS = ("rnn", "lstm", "gru", "transformer")  # what gradient_by_distance can run
 ACTIVATIONS = ("tanh", "sigmoid", "linear")
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "linear": 1.0}  # sup |sigma'|, Pascanu's gamma
 DTYPE = torch.float64  # products reach 1e-40 and below: float32 would underflow
@@ -184,8 +184,8 @@ def gradient_by_distance(kind: str, seq_len: int, hidden_size: int, *, spectral_
       ReLU MLP, 4 heads when hidden_size allows), input u + sinusoidal positions.
       `spectral_radius`, `activation` and `forget_bias` unused.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind={kind!r} is not one of {KINDS}")
+    if kind not in NETWORKS:
+        raise ValueError(f"kind={kind!r} is not one of {NETWORKS}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation={activation!r} is not one of {ACTIVATIONS}")
     if seq_len < 1 or hidden_size < 1:

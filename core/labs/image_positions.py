@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.labs.arrays import cosine_similarity
+from core.positional import frequencies
+
 
 def sincos_1d(positions: np.ndarray, d: int) -> np.ndarray:
     """MAE's `get_1d_sincos_pos_embed_from_grid`: [len(positions), d] = [sin(p w) | cos(p w)],
     w_i = 10000^(-i/(d/2)). Same Gram matrix as the paper's interleaved layout."""
     if d % 2:
         raise ValueError(f"d must be even, got {d}")
-    omega = 1.0 / 10000 ** (np.arange(d // 2, dtype=np.float64) / (d / 2))
+    omega = frequencies(d).numpy()  # w_i = 10000^(-2i/d)
     angles = np.outer(np.asarray(positions, dtype=np.float64), omega)
     return np.concatenate([np.sin(angles), np.cos(angles)], axis=1)
 
@@ -34,8 +37,8 @@ def grid_encodings(rows: int = 14, cols: int = 14, d_model: int = 768) -> dict[s
 
 def similarity_map(pe: np.ndarray, rows: int, cols: int, anchor: tuple[int, int]) -> np.ndarray:
     """Cosine similarity of patch `anchor` (row, col) to every patch: [rows, cols]."""
-    unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
-    return (unit @ unit[anchor[0] * cols + anchor[1]]).reshape(rows, cols)
+    i = anchor[0] * cols + anchor[1]
+    return cosine_similarity(pe, pe[i:i + 1])[:, 0].reshape(rows, cols)
 
 
 def neighbour_similarities(rows: int = 14, cols: int = 14, d_model: int = 768,
@@ -46,10 +49,8 @@ def neighbour_similarities(rows: int = 14, cols: int = 14, d_model: int = 768,
     out = {}
     r0, c0 = anchor
     for name, pe in grid_encodings(rows, cols, d_model).items():
-        unit = pe / np.linalg.norm(pe, axis=1, keepdims=True)
-
-        def cos(a: tuple[int, int], b: tuple[int, int], unit=unit) -> float:
-            return float(unit[a[0] * cols + a[1]] @ unit[b[0] * cols + b[1]])
+        def cos(a: tuple[int, int], b: tuple[int, int], pe=pe) -> float:
+            return float(cosine_similarity(pe[[a[0] * cols + a[1]]], pe[[b[0] * cols + b[1]]])[0, 0])
 
         out[name] = {"right": cos((r0, c0), (r0, c0 + 1)), "below": cos((r0, c0), (r0 + 1, c0)),
                      "row wrap": cos((r0, cols - 1), (r0 + 1, 0))}

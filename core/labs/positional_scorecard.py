@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.labs.arrays import as_numpy, cosine_similarity
 from core.labs.deck import deck_quote
-from core.positional import KINDS, alibi_bias, alibi_slopes, apply_rope, positional_encoding
+from core.positional import KINDS, alibi_bias, alibi_slopes, apply_rope, positional_encoding, rope_angles
 
 #: Per-dimension std of token embeddings when none is given: BERT's and GPT-2's
 #: initialisation N(0, 0.02) (CONCEPTS.md section 6). MiniLM's trained table measures 0.0553.
@@ -102,8 +103,7 @@ def _na(reason: str) -> dict[str, Any]:
 
 
 def _np(pe: torch.Tensor | np.ndarray) -> np.ndarray:
-    return pe.detach().cpu().numpy().astype(np.float64) if isinstance(pe, torch.Tensor) else np.asarray(
-        pe, dtype=np.float64)
+    return as_numpy(pe, np.float64)
 
 
 # --------------------------------------------------------------------------- single measures
@@ -153,10 +153,7 @@ def min_distance(pe: torch.Tensor | np.ndarray,
     # report the first pair among ties (sinusoidal: every neighbour pair is at 3.714 up to rounding)
     flat = int(torch.nonzero((dist <= value * (1 + 1e-9) + 1e-300).flatten())[0])
     p, q = divmod(flat, n)
-    norms = np.linalg.norm(x, axis=1)
-    gram = x @ x.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = gram / np.outer(norms, norms)
+    cos = cosine_similarity(x)
     np.fill_diagonal(cos, -np.inf)
     max_cos = float(np.nanmax(cos)) if np.isfinite(cos).any() else float("nan")
     rel = value / math.sqrt(d) / embedding_std
@@ -247,8 +244,7 @@ def offset_only(pe: torch.Tensor | np.ndarray) -> dict[str, Any]:
 def rope_features(n_positions: int, d_model: int, base: float = 10000.0) -> torch.Tensor:
     """RoPE's position signal as a matrix [N, d_model]: [cos(p theta_i) | sin(p theta_i)] for the
     d_model/2 rotation angles. This is what rotates q and k; it is never added to embeddings."""
-    ang = torch.arange(n_positions, dtype=torch.float64)[:, None] * base ** (
-        -torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)
+    ang = rope_angles(n_positions, d_model, base)
     return torch.cat([torch.cos(ang), torch.sin(ang)], dim=1)[:, :d_model]
 
 

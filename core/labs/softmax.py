@@ -20,28 +20,16 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from core.attention import softmax_jacobian
+from core.attention import checked_logits, softmax_jacobian
 
 ArrayLike = torch.Tensor | np.ndarray | Sequence[float]
-
-
-def _logits(logits: ArrayLike) -> torch.Tensor:
-    """Tensor [..., n]; lists and arrays become float64 (a float tensor keeps its dtype)."""
-    z = logits if isinstance(logits, torch.Tensor) else torch.as_tensor(np.asarray(logits, dtype=np.float64))
-    if not z.is_floating_point():
-        z = z.double()
-    if z.dim() == 0 or z.shape[-1] == 0:
-        raise ValueError(f"logits must have shape [..., n] with n >= 1, got {tuple(z.shape)}")
-    if not torch.isfinite(z).all():
-        raise ValueError("logits must be finite numbers (no nan or inf)")
-    return z
 
 
 def softmax(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:
     """s = softmax(logits / temperature) over the last axis: [..., n] -> [..., n]."""
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature!r}")
-    return torch.softmax(_logits(logits) / temperature, dim=-1)
+    return torch.softmax(checked_logits(logits) / temperature, dim=-1)
 
 
 def jacobian_spectral_norm(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:
@@ -57,7 +45,7 @@ def jacobian_norm_vs_scale(logits: ArrayLike, scales: ArrayLike) -> dict[str, np
     one-hot); 'wrt_logits' [m], the norm of d s / d z = scale * (diag(s) - s s^T), what
     backprop sees for the raw logits; 'max_prob' [m].
     """
-    z = _logits(logits).double()
+    z = checked_logits(logits).double()
     scales_t = torch.as_tensor(np.asarray(scales, dtype=np.float64))
     if (scales_t <= 0).any():
         raise ValueError("scales must be positive")

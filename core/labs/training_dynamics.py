@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,6 @@ VARIANTS: dict[str, tuple[bool, bool]] = {  # name -> (residual, layer_norm)
     "LayerNorm only": (False, True),
     "neither": (False, False),
 }
-COMPONENTS = ("embeddings", "attention", "MLP")
 
 
 class AblatedBlock(Block):
@@ -125,19 +125,22 @@ class GradientHistory:
 
 def train_gradient_history(variant: str = "residual + LayerNorm", *, steps: int = 60,
                            n_layers: int = 6, batch: int = 32, lr: float = 3e-3, seed: int = 0,
-                           snapshot_every: int = 10) -> GradientHistory:
+                           snapshot_every: int = 10,
+                           progress: Callable[[int, int], None] | None = None) -> GradientHistory:
     """Train the toy model of one VARIANTS entry with Adam and record gradient norms per step.
 
     Deterministic for a seed (data from a seeded generator, no dropout). The probe sequence
     (also seeded) is captured with grads at steps 0, snapshot_every, ... and at the last step.
+    `progress(step, steps)` is called after each step. Only the weight initialisation holds
+    the global-RNG lock (`build_model`); training holds no process-wide lock.
     """
     with single_thread():
         return _train(variant, steps=steps, n_layers=n_layers, batch=batch, lr=lr, seed=seed,
-                      snapshot_every=snapshot_every)
+                      snapshot_every=snapshot_every, progress=progress)
 
 
 def _train(variant: str, *, steps: int, n_layers: int, batch: int, lr: float, seed: int,
-           snapshot_every: int) -> GradientHistory:
+           snapshot_every: int, progress: Callable[[int, int], None] | None) -> GradientHistory:
     if variant not in VARIANTS:
         raise ValueError(f"variant={variant!r} is not one of {tuple(VARIANTS)}")
     if steps < 1:
@@ -169,6 +172,8 @@ def _train(variant: str, *, steps: int, n_layers: int, batch: int, lr: float, se
         rec["mlp"].append([_norm(b.ff.parameters()) for b in layers])
         rec["head"].append(_norm(model.head.parameters()))
         opt.step()
+        if progress is not None:
+            progress(step + 1, steps)
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in rec.items()}
     return GradientHistory(variant, np.arange(steps), arrays["loss"], arrays["embeddings"],
                            arrays["attention"], arrays["mlp"], arrays["head"],

@@ -100,7 +100,7 @@ def test_transformer_curve_does_not_decay_exponentially():
 
 
 def test_gradient_by_distance_shapes_determinism_and_errors():
-    for kind in g.KINDS:
+    for kind in g.NETWORKS:
         c = g.gradient_by_distance(kind, 12, 8, seed=5)
         assert c.shape == (12,) and np.all(np.isfinite(c)) and np.all(c > 0)
         np.testing.assert_array_equal(c, g.gradient_by_distance(kind, 12, 8, seed=5))

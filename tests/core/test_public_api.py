@@ -8,8 +8,8 @@ import core
 def test_readme_names_are_importable_from_core():
     from core import Transformer, TransformerConfig, capture, load_model, softmax_jacobian  # noqa: F401
 
-    readme = {"load_model", "Transformer", "TransformerConfig", "capture", "softmax_jacobian"}
-    assert readme <= set(core.__all__)
+    public = {"load_model", "Transformer", "TransformerConfig", "capture", "softmax_jacobian"}
+    assert public <= set(core.__all__)
 
 
 def test_softmax_jacobian_from_core_matches_its_definition():

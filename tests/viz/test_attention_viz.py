@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from core import Transformer, TransformerConfig, capture
-from viz.attention import head_data, head_view, masked_softmax, query_breakdown, temperature_whatif
+from viz.attention import head_data, head_view, query_breakdown, temperature_whatif, weights_at_temperature
 from viz.attention_compare import (
     compare_js,
     compare_view,
@@ -103,8 +103,8 @@ def test_query_breakdown_and_temperature():
         query_breakdown(d, 99)
     whatif = temperature_whatif(d, 2.0)
     assert "what if" in whatif.layout.title.text.lower()
-    assert np.allclose(masked_softmax(d.scores, d.mask, 1.0), d.weights, atol=1e-5)
-    hot = masked_softmax(d.scores, d.mask, 100.0)
+    assert np.allclose(weights_at_temperature(d.scores, d.mask, 1.0), d.weights, atol=1e-5)
+    hot = weights_at_temperature(d.scores, d.mask, 100.0)
     assert np.allclose(hot[-1], 1 / d.weights.shape[1], atol=1e-2)  # T -> inf: uniform over allowed
 
 

@@ -94,7 +94,7 @@ def test_scorecard_table():
 
 def test_order_matters_figure():
     r = order_matters("sinusoidal")
-    fig = vp.order_matters(r.words_a, r.words_b, r.weights_a[0, 0], r.weights_b[0, 0],
+    fig = vp.order_matters_figure(r.words_a, r.words_b, r.weights_a[0, 0], r.weights_b[0, 0],
                            np.abs(r.output_a - r.output_b).max(axis=1))
     types = [t.type for t in fig.data]
     assert types == ["heatmap", "heatmap", "heatmap", "bar"]
@@ -115,7 +115,7 @@ def test_trained_comparison_figures():
     assert len(side.data) == 2 and side.data[0].zmin == -1
     heads = vp.head_maps(np.random.default_rng(0).random((4, 5, 5)))
     assert len(heads.data) == 4 and heads.layout.yaxis.autorange == "reversed"
-    rope = vp.rope_scores(np.eye(6) - 0.5)
+    rope = vp.rope_scores_figure(np.eye(6) - 0.5)
     assert rope.data[0].zmid == 0 and _reversed(rope)
 
 
