@@ -3,7 +3,7 @@
 import numpy as np
 import streamlit as st
 
-from core.labs.deck import deck_quote
+from core.labs.deck_quotes import deck_quote
 from core.labs.image_positions import grid_encodings, neighbour_similarities, similarity_map
 from core.labs.positional_scorecard import MEASURES, near_level
 from core.positional import DESCRIPTIONS, KINDS, positional_encoding

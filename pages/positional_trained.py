@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.labs.deck import deck_quote
+from core.labs.deck_quotes import deck_quote
 from core.labs.toy_task import TRAIN_LENGTH, TRAINED_KINDS, TrainSettings, accuracy_by_length, chance, train
 from core.positional import KINDS, alibi_bias, alibi_slopes
 from ui import cache, state

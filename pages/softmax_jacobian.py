@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from core.labs import softmax as sm
-from core.labs.deck import deck_quote
+from core.labs.deck_quotes import deck_quote
 from ui import cache, state
 from ui.frame import frame, show_figure
 from viz import softmax as vs

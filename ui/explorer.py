@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core.capture import Capture
-from core.labs.deck import deck_quote
+from core.labs.deck_quotes import deck_quote
 from ui import cache, state
 from viz.attention import block_choices
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from core.labs.arrays import as_numpy, cosine_similarity
-from core.labs.deck import deck_quote
+from core.labs.deck_quotes import deck_quote
 from core.positional import KINDS, alibi_bias, alibi_slopes, apply_rope, positional_encoding, rope_angles
 
 #: Per-dimension std of token embeddings when none is given: BERT's and GPT-2's

@@ -1,6 +1,6 @@
 """The user's flashcard deck, and the one marker for quoting it: `deck_quote("...")`.
 
-A page that shows words *as the deck's* wraps them in `deck_quote`; tests/core/test_deck.py
+A page that shows words *as the deck's* wraps them in `deck_quote`; tests/core/test_deck_quotes.py
 reads every `deck_quote(...)` call in the code and checks that each fragment is verbatim in
 lectures/transformers_flashcards.txt (a copy of the user's deck). Fragments of one quote are
 joined by " … " (words left out between them).

@@ -6,7 +6,7 @@ import ast
 import filecmp
 from pathlib import Path
 
-from core.labs.deck import DECK_PATH, deck_quote, missing_fragments
+from core.labs.deck_quotes import DECK_PATH, deck_quote, missing_fragments
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_DECK = Path("/work/shared/fixtures/transformers_flashcards.txt")
