@@ -278,7 +278,9 @@ def order_matters(ctx: Context, kind: str = "none") -> go.Figure:
     from viz import positional as vp
 
     r = compute(kind, "the dog ate the cat", "the cat ate the dog")
-    return vp.order_matters(r.words_a, r.words_b, r.weights_a[0, 0], r.weights_b[0, 0], r.output_diff_per_word)
+    return vp.order_matters(
+        r.words_a, r.words_b, r.weights_a[0, 0], r.weights_b[0, 0], r.output_diff_per_word
+    )
 
 
 @lru_cache(maxsize=1)
@@ -318,9 +320,12 @@ def alibi_bias(ctx: Context) -> go.Figure:
     from core.positional import alibi_slopes
     from viz import positional as vp
 
-    return vp.head_maps(bias(4, TRAIN_LENGTH, TRAIN_LENGTH, causal=False).numpy(), signed=True,
-                        labels=[f"m=1/{round(1 / s)}" for s in alibi_slopes(4).tolist()],
-                        title="ALiBi: score bias per head")
+    return vp.head_maps(
+        bias(4, TRAIN_LENGTH, TRAIN_LENGTH, causal=False).numpy(),
+        signed=True,
+        labels=[f"m=1/{round(1 / s)}" for s in alibi_slopes(4).tolist()],
+        title="ALiBi: score bias per head",
+    )
 
 
 def rope(ctx: Context) -> go.Figure:

@@ -17,8 +17,12 @@ HIDDEN, RADIUS, ACTIVATION, FORGET_BIAS, LENGTH = 64, 1.0, "tanh", 1.0, 100
 def _curves() -> dict:
     from core.labs import gradients as cg
 
-    out = {k: cg.gradient_by_distance(k, LENGTH, HIDDEN, spectral_radius=RADIUS, activation=ACTIVATION,
-                                      forget_bias=FORGET_BIAS) for k in cg.KINDS}
+    out = {
+        k: cg.gradient_by_distance(
+            k, LENGTH, HIDDEN, spectral_radius=RADIUS, activation=ACTIVATION, forget_bias=FORGET_BIAS
+        )
+        for k in cg.KINDS
+    }
     bound = cg.pascanu_bound(LENGTH, HIDDEN, RADIUS, ACTIVATION)
     cell = cg.lstm_cell_path(LENGTH, HIDDEN, spectral_radius=RADIUS, forget_bias=FORGET_BIAS)["norm"]
     return {"curves": out, "bound": bound, "cell": cell}
@@ -30,9 +34,11 @@ def grad_distance(ctx: Context) -> go.Figure:
     data = _curves()
     d = np.arange(LENGTH)
     b = data["bound"]
-    refs = {f"λ^d, linear RNN with W = {RADIUS:g}·Q": RADIUS ** d.astype(float),
-            f"Pascanu bound (γλ₁)^d, λ₁ = {b['lambda_1']:.2f}": b["bound"],
-            "LSTM cell path Π f_t": data["cell"]}
+    refs = {
+        f"λ^d, linear RNN with W = {RADIUS:g}·Q": RADIUS ** d.astype(float),
+        f"Pascanu bound (γλ₁)^d, λ₁ = {b['lambda_1']:.2f}": b["bound"],
+        "LSTM cell path Π f_t": data["cell"],
+    }
     return vg.gradient_distance_figure(data["curves"], refs)
 
 
@@ -41,14 +47,18 @@ def grad_cliff(ctx: Context, clip: float = 10.0) -> go.Figure:
     from viz import gradients as vg
 
     cliff = cg.pascanu_cliff(clip)
-    return vg.cliff_figure(cliff["w"], cliff["loss"], cliff["unclipped"], cliff["clipped"], cliff["wall"], clip)
+    return vg.cliff_figure(
+        cliff["w"], cliff["loss"], cliff["unclipped"], cliff["clipped"], cliff["wall"], clip
+    )
 
 
 @lru_cache(maxsize=1)
 def _histories() -> dict:
     from core.labs.training_dynamics import SNAPSHOT_PATH, SNAPSHOT_RUN, all_variant_histories, load_histories
 
-    return load_histories(SNAPSHOT_PATH)[0] if SNAPSHOT_PATH.exists() else all_variant_histories(**SNAPSHOT_RUN)
+    return (
+        load_histories(SNAPSHOT_PATH)[0] if SNAPSHOT_PATH.exists() else all_variant_histories(**SNAPSHOT_RUN)
+    )
 
 
 def grad_layers(ctx: Context, variant: str = "residual + LayerNorm", step: int = 0) -> go.Figure:
@@ -67,16 +77,18 @@ def grad_loss(ctx: Context, variant: str = "residual + LayerNorm") -> go.Figure:
     from viz import gradients as vg
 
     hist = _histories()
-    return vg.loss_curves_figure(hist[variant].steps, {v: x.loss for v, x in hist.items()}, current=0,
-                                 chance=float(np.log(16)))
+    return vg.loss_curves_figure(
+        hist[variant].steps, {v: x.loss for v, x in hist.items()}, current=0, chance=float(np.log(16))
+    )
 
 
 def grad_pretrained(ctx: Context) -> go.Figure:
     from core.labs import gradients as cg
     from viz import gradients as vg
 
-    return vg.layer_gradient_figure(cg.capture_gradient_norms(_grad_capture(ctx)),
-                                    y_title="‖∂objective/∂activation‖")
+    return vg.layer_gradient_figure(
+        cg.capture_gradient_norms(_grad_capture(ctx)), y_title="‖∂objective/∂activation‖"
+    )
 
 
 def grad_attention(ctx: Context, layer: int = 0) -> go.Figure:
@@ -86,8 +98,9 @@ def grad_attention(ctx: Context, layer: int = 0) -> go.Figure:
     stack = cap.blocks(block="self_attn")[0][0]
     name = f"{stack}.{layer}.self_attn.weights"
     heads = list(range(min(4, cap[name].shape[1])))
-    return vg.attention_gradient_figure(cap[name][0].numpy(), cap.grads[name][0].numpy(), cap.tokens, layer,
-                                        heads)
+    return vg.attention_gradient_figure(
+        cap[name][0].numpy(), cap.grads[name][0].numpy(), cap.tokens, layer, heads
+    )
 
 
 def _grad_capture(ctx: Context):
@@ -195,8 +208,10 @@ def cost_graphs(ctx: Context) -> go.Figure:
     from core.labs import costs
     from viz import costs as vc
 
-    graphs = {f"{name} ({costs.GRAPH_LAYER[name]})": costs.connectivity(name, N_GRAPH, WIDTH)
-              for name in costs.GRAPHS}
+    graphs = {
+        f"{name} ({costs.GRAPH_LAYER[name]})": costs.connectivity(name, N_GRAPH, WIDTH)
+        for name in costs.GRAPHS
+    }
     return vc.connectivity_figure(graphs, {name: costs.max_path_length(a) for name, a in graphs.items()})
 
 

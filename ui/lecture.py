@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.labs.deck import Card, Deck, read_deck
-from ui.catalog import View, by_name
+from ui.catalog import Context, View, by_name
+from viz.lecture import SlideContent
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_DECK = ROOT / "lectures" / "transformers_flashcards.txt"
@@ -50,7 +51,9 @@ def parse_links(text: str) -> dict[str, dict]:
             try:
                 by_name(name)
             except KeyError:
-                raise LinksError(f"entry {i} ({entry['question'][:60]!r}) links an unknown view {name!r}") from None
+                raise LinksError(
+                    f"entry {i} ({entry['question'][:60]!r}) links an unknown view {name!r}"
+                ) from None
         out[entry["question"]] = {"views": list(views), "none": str(entry.get("none", ""))}
     return out
 
@@ -91,8 +94,48 @@ def coverage(slides: list[Slide]) -> dict:
     for s in slides:
         if not s.views:
             without.setdefault(s.reason, []).append(s.number)
-    return {"cards": len(slides), "with_figure": sum(bool(s.views) for s in slides),
-            "without": without}
+    return {"cards": len(slides), "with_figure": sum(bool(s.views) for s in slides), "without": without}
+
+
+def contents(slides: list[Slide], ctx: Context, views_per_slide: int = 1) -> list[SlideContent]:
+    """Slides with their figures drawn (the first `views_per_slide` views of each). A figure that
+    cannot be drawn (e.g. a model that failed) becomes the slide's reason, not an exception."""
+    out = []
+    for s in slides:
+        figures, reason = [], s.reason
+        for view in s.views[:views_per_slide]:
+            try:
+                figures.append((view.title, view.draw(ctx)))
+            except Exception as exc:  # one failing figure must not sink a whole export
+                reason = f"figure '{view.title}' could not be drawn: {type(exc).__name__}: {exc}"
+        out.append(
+            SlideContent(
+                s.number,
+                s.card.question,
+                list(s.card.answer),
+                list(s.card.notes),
+                figures,
+                reason,
+                list(s.card.flags),
+            )
+        )
+    return out
+
+
+def slide_pngs(contents_: list[SlideContent]) -> bytes:
+    """A zip with one PNG per slide (slide-01.png, ...); figures rendered by kaleido."""
+    import io
+    import zipfile
+
+    from viz.export import to_image
+    from viz.lecture import slide_png
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for c in contents_:
+            figure = to_image(c.figures[0][1], "png", scale=1.0) if c.figures else None
+            zf.writestr(f"slide-{c.number:02d}.png", slide_png(c, figure, total=len(contents_)))
+    return buffer.getvalue()
 
 
 def example() -> tuple[Deck, list[Slide]]:

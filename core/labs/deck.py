@@ -57,11 +57,16 @@ class Deck:
 
 # --------------------------------------------------------------------------- bytes -> text
 
-_MAGIC = {b"PK\x03\x04": "a ZIP archive (an Anki .apkg/.colpkg package? In Anki use File > Export > "
-                         "'Notes in Plain Text' and load that .txt)",
-          b"%PDF": "a PDF document", b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image",
-          b"SQLite format 3": "an SQLite database (an Anki collection? export 'Notes in Plain Text')",
-          b"GIF8": "a GIF image", b"\x1f\x8b": "a gzip archive"}
+_MAGIC = {
+    b"PK\x03\x04": "a ZIP archive (an Anki .apkg/.colpkg package? In Anki use File > Export > "
+    "'Notes in Plain Text' and load that .txt)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"SQLite format 3": "an SQLite database (an Anki collection? export 'Notes in Plain Text')",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+}
 
 
 def decode_deck(data: bytes) -> tuple[str, str, list[str]]:
@@ -70,22 +75,28 @@ def decode_deck(data: bytes) -> tuple[str, str, list[str]]:
     UTF-8 (with or without BOM) and UTF-16 with a BOM are read as they are; other bytes that are
     not UTF-8 are read as Windows-1252 (Latin-1) with a warning, since that is what such files are."""
     if len(data) > MAX_BYTES:
-        raise DeckError(f"The file is {len(data) / 1e6:.1f} MB; a deck must be under "
-                        f"{MAX_BYTES / 1e6:.0f} MB (that is about 20,000 cards). Is it the right file?")
+        raise DeckError(
+            f"The file is {len(data) / 1e6:.1f} MB; a deck must be under "
+            f"{MAX_BYTES / 1e6:.0f} MB (that is about 20,000 cards). Is it the right file?"
+        )
     if not data.strip():
         raise DeckError("The file is empty: a deck needs at least one question line and its answer.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return data.decode("utf-16"), "utf-16", []
         except UnicodeDecodeError as exc:
-            raise DeckError(f"The file starts like UTF-16 but is damaged at byte {exc.start}: "
-                            "save it again as UTF-8.") from None
+            raise DeckError(
+                f"The file starts like UTF-16 but is damaged at byte {exc.start}: save it again as UTF-8."
+            ) from None
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise DeckError(f"This is {what}, not a text deck.")
     if b"\x00" in data:
-        hint = (" It may be UTF-16 without a byte-order mark: save it as UTF-8."
-                if data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4 else "")
+        hint = (
+            " It may be UTF-16 without a byte-order mark: save it as UTF-8."
+            if data[1::2].count(0) > len(data) // 4 or data[0::2].count(0) > len(data) // 4
+            else ""
+        )
         raise DeckError("This looks like a binary file, not a text deck (it contains NUL bytes)." + hint)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -93,8 +104,10 @@ def decode_deck(data: bytes) -> tuple[str, str, list[str]]:
         text, encoding, warnings = data.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError as exc:
         text, encoding = data.decode("cp1252", errors="replace"), "cp1252"
-        warnings = [f"The file is not UTF-8 (byte {exc.start} is not valid UTF-8): it was read as "
-                    "Windows-1252 / Latin-1. Check accented letters; save the deck as UTF-8 to be sure."]
+        warnings = [
+            f"The file is not UTF-8 (byte {exc.start} is not valid UTF-8): it was read as "
+            "Windows-1252 / Latin-1. Check accented letters; save the deck as UTF-8 to be sure."
+        ]
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(8, len(text) // 100):
         raise DeckError(f"This looks like a binary file, not a text deck ({controls} control characters).")
@@ -116,8 +129,25 @@ _URL = re.compile(r"https?://\S+")
 _ASIDE = re.compile(r"\[(?=[^\]]*[A-Za-z]{2})[^\]]*\]?")
 _CONTINUATION = re.compile(r"^(\d+[).]|[•\-*–·]|\(?[a-z]\)\s)")
 _CONNECTORS = ("but ", "whereas ", "and ", "or ", "so ", "also ", "then ", "because ", "however")
-_WH = ("what ", "why ", "how ", "when ", "where ", "which ", "who ", "is ", "are ", "do ", "does ",
-       "can ", "list ", "name ", "define ", "explain ", "describe ")
+_WH = (
+    "what ",
+    "why ",
+    "how ",
+    "when ",
+    "where ",
+    "which ",
+    "who ",
+    "is ",
+    "are ",
+    "do ",
+    "does ",
+    "can ",
+    "list ",
+    "name ",
+    "define ",
+    "explain ",
+    "describe ",
+)
 
 
 def split_notes(line: str) -> tuple[str, list[str]]:
@@ -138,8 +168,12 @@ def _continues(line: str) -> bool:
     bare = _ASIDE.sub("", line).strip()
     if _asks(bare):
         return False
-    return (bool(_CONTINUATION.match(bare)) or bare[:1].islower() or bare.lower().startswith(_CONNECTORS)
-            or len(bare.split()) > 12)
+    return (
+        bool(_CONTINUATION.match(bare))
+        or bare[:1].islower()
+        or bare.lower().startswith(_CONNECTORS)
+        or len(bare.split()) > 12
+    )
 
 
 def detect_format(text: str) -> str:
@@ -162,8 +196,10 @@ def parse_deck(text: str, format: str | None = None) -> Deck:
     deck = {"plain": _parse_plain, "anki": _parse_anki, "markdown": _parse_markdown}[fmt](text)
     if not deck.cards:
         reasons = "; ".join(sorted({s.reason for s in deck.skipped})) or "no lines"
-        raise DeckError(f"No flashcards found in this {fmt} file ({reasons}). A plain deck is a "
-                        "question line followed by its answer line(s).")
+        raise DeckError(
+            f"No flashcards found in this {fmt} file ({reasons}). A plain deck is a "
+            "question line followed by its answer line(s)."
+        )
     return deck
 
 
@@ -196,7 +232,7 @@ def _parse_plain(text: str) -> Deck:
     expecting = "question"  # after a question: "answer"; after an answer: "either"
     content = [(i + 1, ln.strip()) for i, ln in enumerate(lines)]
     first = next((i for i, (_, ln) in enumerate(content) if ln), None)
-    nexts = [ln for _, ln in content[first + 1:] if ln] if first is not None else []
+    nexts = [ln for _, ln in content[first + 1 :] if ln] if first is not None else []
     for index, (number, line) in enumerate(content):
         if not line:
             expecting = "question"  # a blank line ends a card

@@ -29,8 +29,13 @@ def embed(texts: list[str], batch_size: int = 32) -> np.ndarray:
     out = []
     with _LOCK, torch.inference_mode():
         for start in range(0, len(texts), batch_size):
-            enc = tokenizer(texts[start:start + batch_size], padding=True, truncation=True, max_length=256,
-                            return_tensors="pt")
+            enc = tokenizer(
+                texts[start : start + batch_size],
+                padding=True,
+                truncation=True,
+                max_length=256,
+                return_tensors="pt",
+            )
             hidden = model(**enc).last_hidden_state  # [batch, pos, 384]
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # [batch, pos, 1]
             mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)

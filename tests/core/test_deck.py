@@ -27,8 +27,11 @@ def test_example_deck_cards_title_and_stray_lines(deck):
     assert deck.format == "plain" and deck.title == "Transformers Flashcards"
     assert len(deck.cards) == 55
     skipped = {(s.line, s.text): s.reason for s in deck.skipped}
-    assert skipped == {(1, "Transformers Flashcards"): "title line (the deck's name, not a card)",
-                       (121, "a"): "stray one-character line", (122, "b"): "stray one-character line"}
+    assert skipped == {
+        (1, "Transformers Flashcards"): "title line (the deck's name, not a card)",
+        (121, "a"): "stray one-character line",
+        (122, "b"): "stray one-character line",
+    }
     first = deck.cards[0]
     assert first.question == "Transformers were developed to solve the problem of _____"
     assert first.answer == ["sequence transduction"] and first.line == 2
@@ -66,19 +69,26 @@ def test_multi_line_answers_asides_and_answers_that_are_questions(deck):
     assert len(why.answer) == 3 and why.notes[0] == "[explain this from two different angles]"
     # the answer to "what question?" is itself a question, not a new card
     assert by_q["Attention involves answering what question?"].answer == [
-        "What part of the input should I focus on?"]
+        "What part of the input should I focus on?"
+    ]
     # a vector in brackets is part of the answer, not an aside
     assert "[.90, .10]" in by_q["RNN sequence to vector example"].answer[0]
     summary = next(c for c in deck.cards if c.question.startswith("Summarize the difference"))
     assert [a.split(":")[0] for a in summary.answer] == [
-        "• Attention Score", "• Attention Weight", "• Attention Vector"]
+        "• Attention Score",
+        "• Attention Weight",
+        "• Attention Vector",
+    ]
 
 
 def test_anki_plain_text_export():
     deck = read_deck((FIXTURES / "anki_export.txt").read_bytes())
     assert deck.format == "anki"
-    assert [c.question for c in deck.cards] == ["What does softmax output?", "Why divide scores by √dk?",
-                                                "What is RoPE?"]
+    assert [c.question for c in deck.cards] == [
+        "What does softmax output?",
+        "Why divide scores by √dk?",
+        "What is RoPE?",
+    ]
     assert deck.cards[0].answer == ["A probability distribution:", "non-negative, sums to 1"]
     assert deck.cards[0].notes == ["tag: softmax", "tag: basics"]
     assert deck.cards[1].answer == ["Keeps the variance of q·k at 1", "so softmax does not saturate"]
@@ -91,8 +101,11 @@ def test_markdown_deck():
     deck = read_deck((FIXTURES / "markdown_deck.md").read_bytes())
     assert deck.format == "markdown" and deck.title == "Attention basics"
     assert [c.question for c in deck.cards] == [
-        "What are attention weights?", "Why do we need positional encodings?",
-        "What is a context vector?", "What is the cost of self-attention per layer?"]
+        "What are attention weights?",
+        "Why do we need positional encodings?",
+        "What is a context vector?",
+        "What is the cost of self-attention per layer?",
+    ]
     weights = deck.cards[0]
     assert weights.answer == ["The softmax of the scores, row by row.", "• every row sums to 1"]
     assert weights.notes == ["https://arxiv.org/abs/1706.03762"]
@@ -108,16 +121,19 @@ def test_format_detection():
     assert detect_format("front\tback\nf2\tb2\n") == "anki"
 
 
-@pytest.mark.parametrize("data, words", [
-    (b"", "empty"),
-    (b"  \n\n\t\n", "empty"),
-    (b"x" * (10 * 1024 * 1024), "10.5 MB"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "PNG image"),
-    (b"PK\x03\x04" + bytes(100), "Notes in Plain Text"),
-    (bytes(range(256)) * 4, "binary"),
-    ("What is attention?\nA weighting\n".encode("utf-16-le"), "UTF-16 without a byte-order mark"),
-    (b"\xff\xfeW\x00h\x00?", "damaged"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        (b"", "empty"),
+        (b"  \n\n\t\n", "empty"),
+        (b"x" * (10 * 1024 * 1024), "10.5 MB"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "PNG image"),
+        (b"PK\x03\x04" + bytes(100), "Notes in Plain Text"),
+        (bytes(range(256)) * 4, "binary"),
+        ("What is attention?\nA weighting\n".encode("utf-16-le"), "UTF-16 without a byte-order mark"),
+        (b"\xff\xfeW\x00h\x00?", "damaged"),
+    ],
+)
 def test_files_that_are_not_decks_get_a_clear_message(data, words):
     with pytest.raises(DeckError, match=words):
         read_deck(data)
