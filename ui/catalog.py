@@ -188,8 +188,8 @@ VIEWS: list[View] = [
     _v(
         "pe.matrix",
         "The sin/cos positional encoding",
-        "The sinusoidal positional encoding of Attention Is All "
-        "You Need: sin and cos of the position at geometrically spaced frequencies, position by dimension.",
+        "How the model is told where each word sits in the sentence: the sinusoidal positional encoding "
+        "of Attention Is All You Need, sin and cos of the position at geometrically spaced frequencies.",
         "positional_lab",
         cf.pe_matrix,
     ),
@@ -354,9 +354,8 @@ VIEWS: list[View] = [
     _v(
         "grad.distance",
         "Gradients across time: RNN, LSTM, transformer",
-        "How the gradient shrinks with "
-        "distance: vanishing gradients in RNNs over long sequences, LSTM cells easing it, self-attention's "
-        "one-step path.",
+        "Gradient norm against the distance between time steps in recurrent networks (RNN, LSTM, GRU) "
+        "and a transformer: vanishing and exploding gradients when learning from far back in a sequence.",
         "gradient_flow",
         cm.grad_distance,
     ),
@@ -469,8 +468,8 @@ VIEWS: list[View] = [
     _v(
         "cost.ops",
         "Total computational complexity per layer",
-        "Operation counts of self-attention (n²·d) and "
-        "recurrence (n·d²) against sequence length: the first thing to compare.",
+        "How the work of a layer grows with the length of the input: operation counts of "
+        "self-attention (n²·d) against a recurrent RNN layer (n·d²); the first thing to compare.",
         "attention_cost",
         cm.cost_ops,
     ),
