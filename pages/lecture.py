@@ -67,8 +67,9 @@ BUTTONS = [  # label, widget key, icon, action, arguments, disabled, keys
     ("Figure", "lec_figure", "insert_chart", flip, (figured, card_no), False, "Key F"),
 ]
 for label, key, icon, action, args, disabled, keys in BUTTONS:
-    nav.button(label, key=key, icon=f":material/{icon}:", on_click=action, args=args, disabled=disabled,
-               help=keys)
+    nav.button(
+        label, key=key, icon=f":material/{icon}:", on_click=action, args=args, disabled=disabled, help=keys
+    )
 nav.markdown(f"Card **{card_no}** of **{n}** · {la.escape(lecture.deck.title or lecture.name)}")
 la.keyboard(
     {
@@ -101,18 +102,21 @@ if screen == "speaker notes":
 views = slide.views
 if not views:
     st.caption(la.escape(slide.reason))
-    picks = suggest(card.text, k=3)
-    with st.expander("Suggested figures for this card", expanded=not lecture.is_example):
-        names = ["none", *(v.name for v, _ in picks)]
+    wanted = st.toggle(
+        "Suggest figures for this card",
+        key="lec_suggest",
+        value=not lecture.is_example,
+        help="Ranks every figure by meaning against the card (MiniLM sentence embeddings).",
+    )
+    if wanted:
+        picks = suggest(card.text, k=3)
+        score = {v.name: s for v, s in picks}
         choice = st.radio(
             "Figure for this card",
-            names,
+            ["none", *score],
             key=f"lec_pick_{card_no}",
-            horizontal=False,
             format_func=lambda name: (
-                "no figure"
-                if name == "none"
-                else f"{by_name(name).title} (match {dict((v.name, s) for v, s in picks)[name]:.2f})"
+                "no figure" if name == "none" else f"{by_name(name).title} (match {score[name]:.2f})"
             ),
         )
         if st.button("Use this figure", key="lec_accept", icon=":material/check:", disabled=choice == "none"):

@@ -97,9 +97,12 @@ def lecture_html(title: str, slides: list[SlideContent], answers_open: bool = Fa
             f"{_notes_html(slide)}{body}</section>"
         )
     data = "[" + ",".join(specs) + "]"
+    # one figure after another once the page has loaded, so the first card shows at once
     draw = (
-        "var specs=" + data + ";specs.forEach(function(s,i){Plotly.newPlot('fig'+i,s.data,s.layout,"
-        "{responsive:true,displaylogo:false});});"
+        "var specs=" + data + ";function draw(i){if(i>=specs.length)return;var s=specs[i];"
+        "Plotly.newPlot('fig'+i,s.data,s.layout,{responsive:true,displaylogo:false})"
+        ".then(function(){setTimeout(function(){draw(i+1);},0);});}"
+        "window.addEventListener('load',function(){draw(0);});"
     )
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_e(title)}</title>"

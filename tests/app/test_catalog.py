@@ -20,23 +20,46 @@ def test_every_view_names_a_page_of_the_menu_and_names_are_unique():
     for view in VIEWS:
         assert view.page in pages and (ROOT / view.page).exists(), view.name
         assert view.description and view.title
-    figure_pages = {"overview", "head", "lines", "compare", "aggregate", "positional_lab", "positional_trained",
-                    "gradient_flow", "softmax_jacobian", "attention_cost"}
+    figure_pages = {
+        "overview",
+        "head",
+        "lines",
+        "compare",
+        "aggregate",
+        "positional_lab",
+        "positional_trained",
+        "gradient_flow",
+        "softmax_jacobian",
+        "attention_cost",
+    }
     assert {v.url_path for v in VIEWS} == figure_pages
 
 
 def test_deep_link_carries_the_view_and_the_sentence():
     head = by_name("head.view")
-    assert deep_link(head, "http://10.0.0.5:8501/", "The cat sat") == \
-        "http://10.0.0.5:8501/head?layer=0&head=0&s=The+cat+sat"
+    assert (
+        deep_link(head, "http://10.0.0.5:8501/", "The cat sat")
+        == "http://10.0.0.5:8501/head?layer=0&head=0&s=The+cat+sat"
+    )
     assert deep_link(by_name("pe.matrix"), "", "ignored") == "/positional_lab"
     with pytest.raises(KeyError, match="no view 'nope'"):
         by_name("nope")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["head.view", "compare.rank", "pe.scorecard", "order.matters", "grad.cliff",
-                                  "sm.jacobian", "cost.steps", "trained.length"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "head.view",
+        "compare.rank",
+        "pe.scorecard",
+        "order.matters",
+        "grad.cliff",
+        "sm.jacobian",
+        "cost.steps",
+        "trained.length",
+    ],
+)
 def test_views_draw_the_pages_figure(name):
     fig = by_name(name).draw(CTX)
     assert isinstance(fig, go.Figure) and len(fig.data) >= 1
@@ -53,16 +76,22 @@ def test_a_sentence_view_follows_the_sentence():
 
 # Cards in other words than the deck's, each with the pages that answer its topic.
 PARAPHRASES = [
-    ("Why does a model need to be told where each word sits in the sentence?", {"positional_lab",
-                                                                                 "positional_trained"}),
+    (
+        "Why does a model need to be told where each word sits in the sentence?",
+        {"positional_lab", "positional_trained"},
+    ),
     ("Why can't one sine wave on its own encode the position?", {"positional_lab"}),
     # vanishing gradients, or the path length between long-range dependencies: both answer it
-    ("Why do recurrent nets struggle to learn from words far back in a long text?",
-     {"gradient_flow", "attention_cost"}),
+    (
+        "Why do recurrent nets struggle to learn from words far back in a long text?",
+        {"gradient_flow", "attention_cost"},
+    ),
     ("How is the derivative of softmax a matrix rather than a vector?", {"softmax_jacobian"}),
     ("Why must the scores be scaled by the square root of the key size?", {"softmax_jacobian"}),
-    ("How does the work of self-attention grow with the length of the input compared with an RNN?",
-     {"attention_cost"}),
+    (
+        "How does the work of self-attention grow with the length of the input compared with an RNN?",
+        {"attention_cost"},
+    ),
     ("Which other words does each word pay attention to?", EXPLORER),
 ]
 
@@ -84,7 +113,9 @@ def test_sentence_vectors_are_unit_length_and_paraphrases_are_close():
     v = embed(["The cat sits outside", "The feline rests outdoors", "Stock prices fell sharply today"])
     assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)
     assert v[0] @ v[1] > 0.5 > v[0] @ v[2] + 0.3
-    padded = embed(["The cat sits outside", "a much longer sentence that forces padding of the first one here"])
+    padded = embed(
+        ["The cat sits outside", "a much longer sentence that forces padding of the first one here"]
+    )
     assert np.allclose(padded[0], v[0], atol=1e-5)  # padding tokens do not enter the mean
     assert suggest("   ") == []
 

@@ -52,7 +52,13 @@ def test_presenter_card_without_figure_gives_its_reason_and_suggestions():
     at = _run("lecture", card="15")  # GloVe
     assert "GloVe" in _markdown(at)
     assert any("Embedding space page" in c.value for c in at.caption)
-    assert at.radio(key="lec_pick_15").options[0] == "no figure"
+    assert not at.radio  # suggestions on request only, for the example deck
+    at.toggle(key="lec_suggest").set_value(True).run()
+    options = at.radio(key="lec_pick_15").options
+    assert options[0] == "no figure" and len(options) == 4
+    at.radio(key="lec_pick_15").set_value(at.radio(key="lec_pick_15").options[1]).run()
+    at.button(key="lec_accept").click().run()
+    assert len(_charts(at)) == 1  # the accepted figure is drawn at once
 
 
 def test_speaker_notes_screen_shows_answer_notes_and_next_card():

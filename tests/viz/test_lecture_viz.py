@@ -10,9 +10,16 @@ from viz.lecture import SlideContent, coverage_figure, export_summary, handout_h
 
 def _slides() -> list[SlideContent]:
     fig = go.Figure(go.Heatmap(z=[[0.1, 0.9], [0.5, 0.5]]))
-    return [SlideContent(1, "What is <b>attention</b>?", ["A weighting </script><script>alert(1)</script>"],
-                         ["[aside]"], [("One head", fig), ("Again", fig)]),
-            SlideContent(2, "GloVe", ["Word vectors"], reason="no figure yet: the Embedding space page")]
+    return [
+        SlideContent(
+            1,
+            "What is <b>attention</b>?",
+            ["A weighting </script><script>alert(1)</script>"],
+            ["[aside]"],
+            [("One head", fig), ("Again", fig)],
+        ),
+        SlideContent(2, "GloVe", ["Word vectors"], reason="no figure yet: the Embedding space page"),
+    ]
 
 
 def test_lecture_html_embeds_plotly_once_and_escapes_the_deck():
