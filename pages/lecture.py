@@ -19,7 +19,12 @@ n = len(slides)
 st.markdown(
     "<style>.lecture-q{font-size:2.3rem;font-weight:700;line-height:1.2;margin:.2rem 0 .6rem}"
     ".lecture-a{font-size:1.5rem;line-height:1.4} .lecture-a li{margin:.2rem 0}"
-    ".lecture-note{font-size:1.1rem;color:#555}</style>",
+    + (  # projector: the card, not the page title, gets the screen
+        "[data-testid='stMain'] h1{display:none} [data-testid='stMainBlockContainer']{padding-top:1.5rem}"
+        if f.presentation
+        else ""
+    )
+    + "</style>",
     unsafe_allow_html=True,
 )
 
