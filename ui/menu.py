@@ -6,6 +6,11 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
     "Attention Lab": [
         ("pages/home.py", "Home", ":material/home:"),
     ],
+    "Lecture": [
+        ("pages/lecture.py", "Present a deck", ":material/co_present:"),
+        ("pages/rehearse.py", "Rehearse (students)", ":material/school:"),
+        ("pages/coverage.py", "Deck coverage", ":material/checklist:"),
+    ],
     "Attention explorer": [
         ("pages/overview.py", "All heads", ":material/grid_view:"),
         ("pages/head.py", "One head", ":material/zoom_in:"),
