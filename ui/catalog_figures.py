@@ -278,7 +278,7 @@ def order_matters(ctx: Context, kind: str = "none") -> go.Figure:
     from viz import positional as vp
 
     r = compute(kind, "the dog ate the cat", "the cat ate the dog")
-    return vp.order_matters(
+    return vp.order_matters_figure(
         r.words_a, r.words_b, r.weights_a[0, 0], r.weights_b[0, 0], r.output_diff_per_word
     )
 
@@ -332,7 +332,7 @@ def rope(ctx: Context) -> go.Figure:
     from core.labs.positional_scorecard import rope_scores
     from viz import positional as vp
 
-    return vp.rope_scores(rope_scores(32, 16))
+    return vp.rope_scores_figure(rope_scores(32, 16))
 
 
 def trained_heads(ctx: Context, kind: str = "rope") -> go.Figure:

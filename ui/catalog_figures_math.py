@@ -21,7 +21,7 @@ def _curves() -> dict:
         k: cg.gradient_by_distance(
             k, LENGTH, HIDDEN, spectral_radius=RADIUS, activation=ACTIVATION, forget_bias=FORGET_BIAS
         )
-        for k in cg.KINDS
+        for k in cg.NETWORKS
     }
     bound = cg.pascanu_bound(LENGTH, HIDDEN, RADIUS, ACTIVATION)
     cell = cg.lstm_cell_path(LENGTH, HIDDEN, spectral_radius=RADIUS, forget_bias=FORGET_BIAS)["norm"]
