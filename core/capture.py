@@ -85,10 +85,16 @@ class Capture(Mapping):
     def stacked(self, quantity: str, stack: str = "encoder", block: str = "self_attn",
                 batch: int = 0) -> torch.Tensor:
         """One quantity for every layer of a stack: [layers, heads, q_pos, ...] for one batch row."""
+        return torch.stack(self.per_layer(quantity, stack, block, batch))
+
+    def per_layer(self, quantity: str, stack: str = "encoder", block: str = "self_attn",
+                  batch: int = 0) -> list[torch.Tensor]:
+        """One quantity for every layer of a stack as a list of views [heads, q_pos, ...] (no
+        copy: at 1024 tokens a stacked copy of SmolLM2's weights alone is 1.1 GB)."""
         layers = [layer for _, layer, _ in self.blocks(stack, block)]
         if not layers:
             raise KeyError(f"no {stack}.*.{block} tensors captured; blocks present: {self.blocks()}")
-        return torch.stack([self[f"{stack}.{i}.{block}.{quantity}"][batch] for i in layers])
+        return [self[f"{stack}.{i}.{block}.{quantity}"][batch] for i in layers]
 
     @property
     def nbytes(self) -> int:
@@ -139,6 +145,53 @@ def name_filter(names: NameFilter, available: Iterable[str]) -> Callable[[str], 
             raise KeyError(f"{pattern!r} matches no capture name; available: "
                            f"{', '.join(available[:40])}{' ...' if len(available) > 40 else ''}")
     return lambda n: any(fnmatch.fnmatchcase(n, p) for p in patterns)
+
+
+class CaptureTooLarge(ValueError):
+    """A capture would need more memory than allowed (estimated before the model runs)."""
+
+    def __init__(self, message: str, estimated: int, limit: int) -> None:
+        super().__init__(message)
+        self.estimated, self.limit = estimated, limit
+
+
+BYTES_PER_VALUE = 4  # every float is stored as float32 (half-precision models included); masks: 1
+
+
+def estimate_nbytes(names: Iterable[str], n_tokens: int, *, n_heads: int, d_head: int, d_model: int,
+                    n_target: int | None = None) -> int:
+    """Bytes a capture of `names` will hold (Capture.nbytes), before running the model.
+
+    Per name, with T = tokens of its stack (n_target for the decoder of an encoder-decoder),
+    K = keys (the source tokens for cross-attention, else T), 4 bytes a float:
+      scores, weights: heads × T × K × 4    (the tokens² terms: all but a few % at length)
+      mask:            T × K × 1            (bool)
+      q, vectors: heads × T × d_head × 4;   k, v: heads × K × d_head × 4
+      output, resid_post, embed, pos_embed: T × d_model × 4
+    So a full capture is about layers × heads × tokens² × 2 quantities × 4 bytes, plus linear terms.
+    """
+    total = 0
+    for name in names:
+        decoder_side = name.startswith("decoder")
+        n_q = n_target if decoder_side and n_target is not None else n_tokens
+        n_k = n_tokens if ".cross_attn." in name else n_q
+        quantity = name.rsplit(".", 1)[-1]
+        if quantity in ("scores", "weights"):
+            total += n_heads * n_q * n_k * BYTES_PER_VALUE
+        elif quantity == "mask":
+            total += n_q * n_k
+        elif quantity in ("q", "vectors"):
+            total += n_heads * n_q * d_head * BYTES_PER_VALUE
+        elif quantity in ("k", "v"):
+            total += n_heads * n_k * d_head * BYTES_PER_VALUE
+        else:
+            total += n_q * d_model * BYTES_PER_VALUE
+    return total
+
+
+def mb(n_bytes: float) -> str:
+    """'12.3 MB' / '1.13 GB' for messages."""
+    return f"{n_bytes / 1e9:.2f} GB" if n_bytes >= 1e9 else f"{n_bytes / 1e6:.1f} MB"
 
 
 class Recorder:

@@ -14,7 +14,17 @@ from typing import Any
 
 import torch
 
-from core.capture import Capture, NameFilter, Recorder, model_lock, name_filter, recording
+from core.capture import (
+    Capture,
+    CaptureTooLarge,
+    NameFilter,
+    Recorder,
+    estimate_nbytes,
+    mb,
+    model_lock,
+    name_filter,
+    recording,
+)
 from core.hf.text import Encoded, check_text, encode, is_byte_level, tokenizer_kind
 from core.hf.tokens import clean_token, word_labels
 from core.hooks import hook_points
@@ -59,8 +69,17 @@ class Model:
         return (f"Model({self.name!r}, {self.arch}, {self.info.get('n_layers')} layers x "
                 f"{self.info.get('n_heads')} heads)")
 
+    def estimate_nbytes(self, n_tokens: int, names: NameFilter = None, n_target: int | None = None) -> int:
+        """Bytes a capture of `names` (None = all) at `n_tokens` will hold, known before it runs
+        (core.capture.estimate_nbytes; gradients, when asked for, double it)."""
+        keep = name_filter(names, self.names)
+        d_model, n_heads = int(self.info["d_model"]), int(self.info["n_heads"])
+        d_head = int(self.info.get("d_head") or d_model // n_heads)
+        return estimate_nbytes([n for n in self.names if keep(n)], n_tokens, n_heads=n_heads,
+                               d_head=d_head, d_model=d_model, n_target=n_target)
+
     def capture(self, text: str, pair: str | None = None, target: str | None = None,
-                grads: bool = False, names: NameFilter = None) -> Capture:
+                grads: bool = False, names: NameFilter = None, max_bytes: int | None = None) -> Capture:
         """Run the model once on `text` and return its named tensors (ARCHITECTURE.md).
 
         pair: a second sentence (BERT-style sentence pair; segment ids in meta['segments']).
@@ -68,12 +87,21 @@ class Model:
             meta['target_default']); an error for other architectures.
         grads: also fill Capture.grads with gradients of meta['objective'].
         names: None (all), exact names, glob patterns ('*.weights') or a predicate.
+        max_bytes: the memory guard. The capture's size is estimated before the model runs;
+            past max_bytes it raises CaptureTooLarge (a ValueError) and runs nothing.
         Input longer than `max_tokens` is cut; meta['truncated'] and the token counts say so.
         """
         if target is not None and self.arch != "encoder-decoder":
             raise ValueError(f"target= is for encoder-decoder models; {self.name!r} is a {self.arch} model")
         enc = self._encode(text, pair, target)
         keep = name_filter(names, self.names)
+        n_target = None if enc.target_ids is None else int(enc.target_ids.shape[1])
+        estimated = self.estimate_nbytes(int(enc.input_ids.shape[1]), keep, n_target) * (2 if grads else 1)
+        if max_bytes is not None and estimated > max_bytes:
+            raise CaptureTooLarge(
+                f"this capture would hold about {mb(estimated)} ({enc.input_ids.shape[1]} tokens), more "
+                f"than the {mb(max_bytes)} allowed: use a shorter text or capture fewer names",
+                estimated, max_bytes)
         tensors, gradients, objective = self._run(enc, keep, bool(grads))
         meta = {
             "model": self.name, "arch": self.arch,
@@ -85,6 +113,8 @@ class Model:
             "segments": enc.segments, "pair": pair is not None, "raw_tokens": enc.raw_tokens,
             "target_raw_tokens": enc.target_raw,
             "target_default": self.arch == "encoder-decoder" and target is None,
+            "estimated_bytes": estimated, "names": None if names is None or callable(names) else
+            ([names] if isinstance(names, str) else list(names)),
         }
         return Capture(tensors, enc.tokens, enc.target_tokens, meta, gradients)
 
@@ -153,6 +183,7 @@ class HFModel(Model):
             "n_heads": n_heads,
             "n_kv_heads": _first_attr(cfg, "num_key_value_heads") or n_heads,
             "d_model": _first_attr(cfg, "hidden_size", "n_embd", "d_model"),
+            "d_head": _first_attr(cfg, "head_dim", "d_kv"),
             "max_len": context, "attn_implementation": ATTN_IMPLEMENTATION,
             "tokenizer": tokenizer_kind(tokenizer), "vocab_size": getattr(cfg, "vocab_size", None),
             "n_parameters": sum(p.numel() for p in model.parameters()),
