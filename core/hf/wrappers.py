@@ -69,6 +69,10 @@ class Model:
         return (f"Model({self.name!r}, {self.arch}, {self.info.get('n_layers')} layers x "
                 f"{self.info.get('n_heads')} heads)")
 
+    def n_tokens(self, text: str, pair: str | None = None) -> int:
+        """How many tokens a capture of `text` holds (after the cut at max_tokens)."""
+        return int(self._encode(text, pair, None).input_ids.shape[1])
+
     def estimate_nbytes(self, n_tokens: int, names: NameFilter = None, n_target: int | None = None) -> int:
         """Bytes a capture of `names` (None = all) at `n_tokens` will hold, known before it runs
         (core.capture.estimate_nbytes; gradients, when asked for, double it)."""
