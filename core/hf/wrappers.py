@@ -25,6 +25,7 @@ from core.capture import (
     name_filter,
     recording,
 )
+from core.hf.placement import input_device
 from core.hf.text import Encoded, check_text, encode, is_byte_level, tokenizer_kind
 from core.hf.tokens import clean_token, word_labels
 from core.hooks import hook_points
@@ -195,6 +196,10 @@ class HFModel(Model):
             "decoder_start_token_id": getattr(cfg, "decoder_start_token_id", None),
         }
         super().__init__(name, tokenizer, info, min(max_tokens, context))
+        self._device = input_device(model)
+        self.info["device"] = str(self._device) if self._device is not None else "split"
+        self.info["device_map"] = dict(getattr(model, "hf_device_map", None) or {}) or None
+        self.info["dtype"] = str(next(model.parameters()).dtype).replace("torch.", "")
         params = inspect.signature(model.forward).parameters
         self._accepted = {k for k in ("input_ids", "attention_mask", "token_type_ids") if k in params}
         self._use_cache = "use_cache" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
@@ -211,6 +216,8 @@ class HFModel(Model):
         kwargs: dict[str, Any] = dict(enc.inputs)
         if enc.target_ids is not None:
             kwargs["decoder_input_ids"] = enc.target_ids
+        if self._device is not None and self._device.type != "cpu":
+            kwargs = {k: v.to(self._device) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
         if self._use_cache:
             kwargs["use_cache"] = False
         return kwargs
@@ -228,6 +235,8 @@ class HFModel(Model):
 
     def _objective(self, out, enc: Encoded) -> tuple[torch.Tensor, str]:
         logits = getattr(out, "logits", None)
+        if logits is not None and logits.device != enc.input_ids.device:  # a GPU or split model
+            enc = _on(enc, logits.device)
         vocab = getattr(self.model.config, "vocab_size", None)
         if logits is not None and logits.dim() == 3 and logits.shape[-1] == vocab:
             if self.arch == "decoder":
@@ -240,6 +249,17 @@ class HFModel(Model):
             hidden = out[0]
         mask = enc.inputs.get("attention_mask") if self.arch != "encoder-decoder" else None
         return pooled_norm(hidden, mask), POOLED_NORM
+
+
+def _on(enc: Encoded, device: torch.device) -> Encoded:
+    """A copy of `enc` whose id and mask tensors live on `device` (for the objective's loss)."""
+    import copy
+
+    moved = copy.copy(enc)
+    if enc.target_ids is not None:
+        moved.target_ids = enc.target_ids.to(device)
+    moved.inputs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in enc.inputs.items()}
+    return moved
 
 
 def _first_attr(cfg, *names: str):
@@ -286,6 +306,9 @@ class ScratchModel(Model):
         return {"input_ids", "attention_mask", "token_type_ids"}
 
     def _forward(self, enc: Encoded, recorder: Recorder, grads: bool):
+        device = next(self.model.parameters()).device
+        if device.type != "cpu":
+            enc = _on(enc, device)
         inputs = enc.inputs
         with recording(self.model, recorder):
             out = self.model(inputs["input_ids"], attention_mask=inputs.get("attention_mask"),
