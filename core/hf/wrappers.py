@@ -40,7 +40,8 @@ from core.objectives import (
     scratch_objective,
 )
 
-DEFAULT_MAX_TOKENS = 512  # captures grow with tokens^2: longer contexts are cut here (meta says so)
+DEFAULT_MAX_TOKENS = 1024  # captures grow with tokens^2: longer contexts are cut here (meta says so);
+# the memory guard (ui/cache.py, Model.capture(max_bytes=)) decides what a page may capture below it
 
 
 class Model:
