@@ -21,7 +21,7 @@ from collections import OrderedDict
 
 import streamlit as st
 
-from core.capture import Capture, CaptureTooLarge
+from core.capture import Capture, CaptureTooLarge, release_freed_memory, reuse_freed_memory
 
 BUDGET_BYTES = int(float(os.environ.get("ATTENTION_LAB_CAPTURE_CACHE_MB", "3000")) * 1e6)
 FULL_CAPTURE_BYTES = int(float(os.environ.get("ATTENTION_LAB_FULL_CAPTURE_MB", "800")) * 1e6)
@@ -60,9 +60,14 @@ class CaptureCache:
             self._items[key] = cap
             self._keys[id(cap)] = key
             self._items.move_to_end(key)
+            evicted = False
             while len(self._items) > 1 and self.nbytes > self.budget:
                 _, old = self._items.popitem(last=False)
                 self._keys.pop(id(old), None)
+                evicted = True
+        if evicted:  # freed captures go back to the OS (the allocator keeps small frees for reuse)
+            del old
+            release_freed_memory()
 
     def key_of(self, cap: Capture) -> tuple | None:
         """The key a cached capture was stored under (None if it is not, or no longer, here)."""
@@ -81,6 +86,7 @@ class CaptureCache:
 
 @st.cache_resource(show_spinner=False)
 def capture_cache() -> CaptureCache:
+    reuse_freed_memory()  # captures reuse freed pages instead of page-faulting fresh ones
     return CaptureCache(BUDGET_BYTES)
 
 
