@@ -67,7 +67,7 @@ def interaction(page, base: str, repeats: int = 6) -> None:
     box.fill(sentence(128, "house"))
     box.press("Control+Enter")
     drawn_with(page, "house", 128)
-    sliders = page.locator("[data-testid='stMain'] [role='slider']")
+    sliders = page.get_by_role("slider")
     print(f"{'change (One head, 128 tokens)':>30} {'median s':>9} {'max s':>7} {'target':>7}")
     for name, index, chart, expect in (
             ("layer", 0, 0, lambda step: f"L{step % 2}H0:"), ("head", 1, 0, lambda step: f"L0H{step % 2}:"),
