@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from core.hf.placement import Placement
 from core.hf.sources import (
     AVAILABLE,
     ModelNotFoundError,
@@ -51,16 +52,27 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
 def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pickle: bool = False,
-               max_tokens: int = DEFAULT_MAX_TOKENS, cache_dir: str | Path | None = None) -> Model:
+               max_tokens: int = DEFAULT_MAX_TOKENS, cache_dir: str | Path | None = None,
+               device: str | None = None, dtype: str | torch.dtype | None = None,
+               device_map: str | dict | None = None, max_memory: dict | None = None,
+               offload_folder: str | Path | None = None) -> Model:
     """The model called `name` (see AVAILABLE, the module docstring), ready to `.capture(text)`.
 
     progress(fraction, message): called while 'smollm2' is converted on first use.
     allow_pickle: accept pickle-only checkpoints (pytorch_model.bin); off by default.
     max_tokens: inputs are cut at min(max_tokens, the model's context).
     cache_dir: where converted models live (default $ATTENTION_LAB_CACHE or ~/.cache/attention-lab).
+    device: 'cpu' (default), 'cuda', 'cuda:1', 'mps' or 'auto' (the best one here).
+    dtype: None = float32; 'auto' = the checkpoint's own (e.g. bfloat16), 'float16', 'bfloat16'...
+        Half-precision weights stay half; captured tensors are float32 on CPU.
+    device_map, max_memory, offload_folder: accelerate's big-model inference for models that do
+        not fit one device (device_map='auto' spreads layers over GPUs, CPU and disk), passed to
+        transformers' from_pretrained (core/hf/placement.py).
     Raises ModelNotFoundError (a LookupError and ValueError) listing the names that work.
     """
     start = time.perf_counter()
+    placement = Placement(device, dtype, device_map, max_memory,
+                          None if offload_folder is None else str(offload_folder))
     if isinstance(name, tuple):
         if len(name) != 2:
             raise ValueError("load_model((model, tokenizer)) takes a pair: a transformers model and "
@@ -78,13 +90,15 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
                              f"core.Transformer, and a tokenizer; got {type(model).__name__} and "
                              f"{type(tokenizer).__name__}")
         label = getattr(model.config, "_name_or_path", "") or type(model).__name__
-        return HFModel(label, model, tokenizer, max_tokens, source="in memory")
+        if device_map is not None:
+            raise ValueError("device_map= needs weights to load: pass a name or folder, not a loaded model")
+        return HFModel(label, placement.place(model), tokenizer, max_tokens, source="in memory")
     if not isinstance(name, str) or not name.strip():
         raise ModelNotFoundError(f"model name must be a non-empty string; available: {', '.join(AVAILABLE)}, "
                                  "a local folder, or a Hugging Face hub id")
     key = name.strip()
     if key == "minilm":
-        return load_folder(minilm_path(), "minilm", max_tokens=max_tokens)
+        return load_folder(minilm_path(), "minilm", max_tokens=max_tokens, placement=placement)
     if key in ("minilm-scratch", "minilm-scratch-nopos"):
         from transformers import AutoTokenizer
 
@@ -92,19 +106,23 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
 
         folder = minilm_path()
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        if device_map is not None:
+            raise ValueError(f"{key!r} runs on one device: use device=, not device_map=")
         twin = load_twin(folder)
         if key.endswith("-nopos"):  # the ablation: every position gets the same (zero) vector
             with torch.no_grad():
                 twin.embed.learned.table.weight.zero_()
-        return ScratchModel(key, twin, tokenizer, max_tokens, str(folder), time.perf_counter() - start)
+        return ScratchModel(key, placement.place(twin), tokenizer, max_tokens, str(folder),
+                            time.perf_counter() - start)
     if key == "smollm2":
-        model = load_folder(smollm2_folder(progress, cache_dir), "smollm2", max_tokens=max_tokens)
+        model = load_folder(smollm2_folder(progress, cache_dir), "smollm2", max_tokens=max_tokens,
+                            placement=placement)
         model.info["load_seconds"] = round(time.perf_counter() - start, 3)
         return model
     path = Path(key).expanduser()
     if path.is_dir():
-        return load_folder(path, key, allow_pickle, max_tokens)
+        return load_folder(path, key, allow_pickle, max_tokens, placement)
     if path.exists() or key.startswith((".", "/", "~")) or not _HUB_ID.match(key):
         raise ModelNotFoundError(f"unknown model {key!r}: use one of {', '.join(AVAILABLE)}, a local folder "
                                  "with config.json, or a Hugging Face hub id such as 'gpt2'")
-    return load_hub(key, allow_pickle, max_tokens)
+    return load_hub(key, allow_pickle, max_tokens, placement)

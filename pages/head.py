@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.labs.attention_stats import most_focused_head
-from ui import state
+from ui import cache, state
 from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pick_token
 from ui.frame import frame, intro, require_capture, show_figure
 from viz.attention import WEIGHT_SCALES, head_data, head_view, query_breakdown, temperature_whatif
@@ -21,37 +21,72 @@ intro(
 with st.expander("What we mean by “attention vector”"):
     st.markdown(VECTOR_DEFINITION)
 
-cap = require_capture(f)
 
-cols = st.columns(3)
-stack, block = pick_block(cap, container=cols[2])
-layer = pick_layer(cap, stack, block, container=cols[0])
-focused = most_focused_head(cap[f"{stack}.{layer}.{block}.weights"][0])
-head = pick_head(cap, stack, block, layer, container=cols[1], default=focused)
-data = head_data(cap, layer, head, stack, block)
-scale = state.selectbox("Weights colour scale", list(WEIGHT_SCALES), "wscale", default="absolute",
-                        container=cols[2],
-                        help="per row: each row divided by its maximum; log: log10 of the weight. "
-                        "Both show structure in long inputs, where every weight is small.")
+def pick_view(cols):
+    """(capture, stack, block, layer, head, focused). While a capture of every name fits the
+    memory guard, one capture serves every layer and head; past it, the layer is picked first and
+    only that layer is captured (the frame says so). The head slider opens on the layer's most
+    focused head (lowest mean entropy), not on a uniform one."""
+    if cache.full_capture_fits(f.model_name, f.sentence):
+        cap = require_capture(f)
+        stack, block = pick_block(cap, container=cols[2])
+        layer = pick_layer(cap, stack, block, container=cols[0])
+    else:
+        model = f.model()
+        stack, block = ("decoder" if model.arch == "decoder" else "encoder"), "self_attn"
+        layer = pick_layer(None, stack, block, container=cols[0], n_layers=int(model.info["n_layers"]))
+        cap = require_capture(f, names=(f"{stack}.{layer}.{block}.*",))
+    focused = most_focused_head(cap[f"{stack}.{layer}.{block}.weights"][0])
+    head = pick_head(cap, stack, block, layer, container=cols[1], default=focused)
+    return cap, stack, block, layer, head, focused
 
-show_figure(head_view(data, scale=scale), "head_view", capture=cap)
-if len(data.q_tokens) > 64:
-    st.caption(f"{len(data.q_tokens)} tokens: only the labels that fit are printed; hover a cell for "
-               f"its tokens. The page opened on {head_label(layer, focused)}, this layer's most focused "
-               "head (lowest mean entropy).")
 
-st.subheader("One query, step by step")
-st.markdown("Pick a query token: its row of scores, the weights the softmax makes of them, and "
-            "how much each key's value contributes to the vector: ‖α·v‖ = α × ‖v‖.")
-default_query = data.q_tokens.index("it") if "it" in data.q_tokens else min(1, len(data.q_tokens) - 1)
-query = pick_token(data.q_tokens, "query", "Query token", default=default_query)
-show_figure(query_breakdown(data, query), "query_row")
+@st.fragment
+def head_section() -> None:
+    """A layer, head or colour-scale change reruns only this fragment (no sidebar, no model)."""
+    cols = st.columns(3)
+    cap, stack, block, layer, head, focused = pick_view(cols)
+    data = head_data(cap, layer, head, stack, block)
+    scale = state.selectbox("Weights colour scale", list(WEIGHT_SCALES), "wscale", default="absolute",
+                            container=cols[2],
+                            help="per row: each row divided by its maximum; log: log10 of the weight. "
+                            "Both show structure in long inputs, where every weight is small.")
+    show_figure(head_view(data, scale=scale), "head_view", capture=cap)
+    if len(data.q_tokens) > 64:
+        st.caption(f"{len(data.q_tokens)} tokens: only the labels that fit are printed; hover a cell for "
+                   f"its tokens. The page opened on {head_label(layer, focused)}, this layer's most "
+                   "focused head (lowest mean entropy).")
 
-st.subheader("What if: temperature")
-st.markdown("The model always uses T = 1. Dividing the scores by **T > 1** flattens every row "
-            "(entropy rises towards log n); **T < 1** sharpens it towards the largest score. The "
-            "winning key never changes: the argmax of a row is the same for every T. Scaling by "
-            "1/√d_head is such a temperature, built in.")
-temperature = state.slider("Temperature T (what-if)", "T", 0.1, 5.0, 1.0, step=0.1)
-show_figure(temperature_whatif(data, float(temperature)), "temperature")
+    st.subheader("One query, step by step")
+    st.markdown("Pick a query token: its row of scores, the weights the softmax makes of them, and "
+                "how much each key's value contributes to the vector: ‖α·v‖ = α × ‖v‖.")
+    query_section(data)
+
+    st.subheader("What if: temperature")
+    st.markdown("The model always uses T = 1. Dividing the scores by **T > 1** flattens every row "
+                "(entropy rises towards log n); **T < 1** sharpens it towards the largest score. The "
+                "winning key never changes: the argmax of a row is the same for every T. Scaling by "
+                "1/√d_head is such a temperature, built in.")
+    temperature_section(data)
+    state.publish()
+
+
+@st.fragment
+def query_section(data) -> None:
+    """A query change redraws only the query figure."""
+    default_query = data.q_tokens.index("it") if "it" in data.q_tokens else min(1, len(data.q_tokens) - 1)
+    query = pick_token(data.q_tokens, "query", "Query token", default=default_query)
+    show_figure(query_breakdown(data, query), "query_row")
+    state.publish()
+
+
+@st.fragment
+def temperature_section(data) -> None:
+    """A temperature change redraws only the what-if figure."""
+    temperature = state.slider("Temperature T (what-if)", "T", 0.1, 5.0, 1.0, step=0.1)
+    show_figure(temperature_whatif(data, float(temperature)), "temperature")
+    state.publish()
+
+
+head_section()
 state.publish()

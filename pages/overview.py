@@ -15,7 +15,7 @@ intro(
     "block is kept), since a thumbnail cannot show more cells than it has pixels. "
     "Hover a tile for its statistics; **click a tile to open that head**.")
 
-cap = require_capture(f)
+cap = require_capture(f, names=("*.weights",))  # capture by need: the overview draws only weights
 
 cols = st.columns(3)
 stack, block = pick_block(cap, container=cols[2])

@@ -45,15 +45,17 @@ def pick_block(cap: Capture, container=None) -> tuple[str, str]:
     return stack, block
 
 
-def pick_layer(cap: Capture, stack: str, block: str, container=None, key: str = "layer",
-               label: str = "Layer", last: bool = False) -> int:
-    """A layer slider mirrored in the URL as `key` (default the first layer, or the last)."""
-    n_layers = cap.n_layers(stack, block)
+def pick_layer(cap: Capture | None, stack: str, block: str, container=None, key: str = "layer",
+               label: str = "Layer", last: bool = False, n_layers: int | None = None) -> int:
+    """A layer slider mirrored in the URL as `key` (default the first layer, or the last).
+    n_layers: given when the layer is picked before the capture (a capture of one layer)."""
+    n_layers = n_layers or cap.n_layers(stack, block)
     return int(state.slider(label, key, 0, n_layers - 1, n_layers - 1 if last else 0, container=container))
 
 
-def pick_head(cap: Capture, stack: str, block: str, layer: int, container=None, default: int = 0) -> int:
-    n_heads = cap[f"{stack}.{layer}.{block}.weights"].shape[1]
+def pick_head(cap: Capture | None, stack: str, block: str, layer: int, container=None,
+              n_heads: int | None = None, default: int = 0) -> int:
+    n_heads = n_heads or cap[f"{stack}.{layer}.{block}.weights"].shape[1]
     return int(state.slider("Head", "head", 0, n_heads - 1, min(default, n_heads - 1), container=container))
 
 
@@ -72,7 +74,7 @@ def head_stats(model_name: str, text: str, stack: str, block: str) -> dict[str, 
     """Per-head statistics of a cached capture (computed once per model, text and block)."""
     from viz.attention_overview import capture_stats
 
-    return capture_stats(cache.get_capture(model_name, text), stack, block)
+    return capture_stats(cache.get_capture(model_name, text, names=("*.weights",)), stack, block)
 
 
 def clicked(selection, key: str) -> list[dict]:

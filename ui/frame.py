@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.capture import Capture
+from core.capture import Capture, mb
 from ui import cache, menu, state
 from viz.theme import export_name, presentation, with_model
 
@@ -57,8 +57,10 @@ class Frame:
         return model
 
     def capture(self, text: str | None = None, *, pair: str | None = None,
-                target: str | None = None, grads: bool = False) -> Capture | None:
-        """The capture of `text` (default: the sidebar sentence), or None after a friendly message."""
+                target: str | None = None, grads: bool = False,
+                names: tuple[str, ...] | None = None) -> Capture | None:
+        """The capture of `text` (default: the sidebar sentence), or None after a friendly message.
+        names: what the page draws (captured alone when everything would not fit; it says so)."""
         text = self.sentence if text is None else text
         if not text or not text.strip():
             st.info("Type a sentence in the sidebar to see its attention.", icon=":material/edit:")
@@ -67,7 +69,7 @@ class Frame:
             return None
         try:
             t = time.perf_counter()
-            cap = cache.get_capture(self.model_name, text, pair, target, grads)
+            cap = cache.get_capture(self.model_name, text, pair, target, grads, names)
             st.session_state["_last_capture_ms"] = (time.perf_counter() - t) * 1000
         except (ValueError, LookupError) as exc:
             st.error(f"Could not run **{self.model_name}** on this text: {exc}")
@@ -75,6 +77,10 @@ class Frame:
         except Exception as exc:  # an architecture the capture cannot read, or a model-side failure
             st.error(f"This model's attention can't be shown here: {type(exc).__name__}: {exc}")
             return None
+        if cap.meta.get("names"):
+            st.caption(f":material/memory: Long input: capturing every quantity of all {len(cap.tokens)} "
+                       f"tokens would take more than {mb(cache.FULL_CAPTURE_BYTES)}, so this page captured "
+                       f"only what it draws ({', '.join(cap.meta['names'])}: {mb(cap.nbytes)}).")
         if cap.meta.get("truncated"):
             kept = cap.meta["n_tokens_kept"]
             st.warning(f"The text has {cap.meta['n_tokens_original']} tokens; this model reads at most "

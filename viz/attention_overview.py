@@ -27,7 +27,7 @@ STAT_TITLES = {"entropy": "entropy (nats)", "max_weight": "max weight", "distanc
 def capture_stats(cap: Capture, stack: str | None = None, block: str = "self_attn") -> dict[str, np.ndarray]:
     """head_stats() of one (stack, block) of a capture: name -> [layers, heads]."""
     stack = stack or default_stack(cap)
-    weights = cap.stacked("weights", stack, block)
+    weights = cap.per_layer("weights", stack, block)
     _, k_tokens = block_tokens(cap, stack, block)
     return head_stats(weights, special_positions(k_tokens, cap.meta))
 
@@ -50,13 +50,18 @@ def tile_of(x: float, y: float, tile: tuple[int, int]) -> tuple[int, int]:
     return int(y // step_y), int(x // step_x)
 
 
-def overview_pixels(weights: np.ndarray, max_cells: int = TILE_CELLS, contrast: str = "absolute",
+def overview_pixels(weights: np.ndarray | list, max_cells: int = TILE_CELLS, contrast: str = "absolute",
                     how: str = "max") -> tuple[np.ndarray, int]:
-    """Tiles of an overview as uint8 [layers, heads, tq, tk] (0..255 = weight 0..1 or 0..head max),
+    """Tiles of an overview as uint8 [layers, heads, tq, tk] (weights [layers, heads, q, k] or a list
+    of per-layer [heads, q, k]) (0..255 = weight 0..1 or 0..head max),
     pooled to at most `max_cells` per side; also returns the pooling factor."""
     if contrast not in ("absolute", "per head"):
         raise ValueError(f"contrast must be 'absolute' or 'per head', got {contrast!r}")
-    pooled, factor = pool(weights, max_cells, how)
+    if isinstance(weights, (list, tuple)):  # per layer: pool each, so no stacked full-size copy
+        pooled_layers = [pool(w, max_cells, how) for w in weights]
+        pooled, factor = np.stack([p for p, _ in pooled_layers]), pooled_layers[0][1]
+    else:
+        pooled, factor = pool(weights, max_cells, how)
     if contrast == "per head":
         top = pooled.max(axis=(-2, -1), keepdims=True)
         pooled = pooled / np.where(top > 0, top, 1.0)
@@ -79,8 +84,8 @@ def overview(cap: Capture, stack: str | None = None, block: str = "self_attn",
     {"tile": (step_y, step_x), "layers", "heads", "factor", "upsample"}; tile_of() maps (x, y) back.
     """
     stack = stack or default_stack(cap)
-    weights = cap.stacked("weights", stack, block).float().numpy()  # [L, H, q, k]
-    n_layers, n_heads = weights.shape[:2]
+    weights = cap.per_layer("weights", stack, block)  # L x [H, q, k] views, never stacked
+    n_layers, n_heads = len(weights), weights[0].shape[0]
     stats = dict(stats) if stats is not None else capture_stats(cap, stack, block)
     pixels, factor = overview_pixels(weights, max_cells, contrast, how)
     tq, tk = pixels.shape[-2:]

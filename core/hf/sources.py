@@ -28,6 +28,7 @@ from urllib.parse import urlparse
 
 import torch
 
+from core.hf.placement import Placement
 from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 
 AVAILABLE: dict[str, str] = {
@@ -178,8 +179,9 @@ def _model_class(config):
 
 
 def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool = False,
-                max_tokens: int = DEFAULT_MAX_TOKENS) -> HFModel:
-    """A transformers model and tokenizer from a local folder (config.json, weights, tokenizer)."""
+                max_tokens: int = DEFAULT_MAX_TOKENS, placement: Placement | None = None) -> HFModel:
+    """A transformers model and tokenizer from a local folder (config.json, weights, tokenizer).
+    placement: device, dtype and accelerate's device_map / max_memory / offload_folder."""
     from transformers import AutoConfig, AutoTokenizer
 
     from core.hf.attention import register
@@ -195,7 +197,7 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
         raise ValueError(f"{folder}: {err} (Attention Lab never runs a model's own custom code)") from None
     cls = _model_class(config)
     model, loading = cls.from_pretrained(folder, config=config, attn_implementation=register(),
-                                         dtype=torch.float32,  # bf16/fp16 checkpoints: fp32 figures
+                                         **(placement or Placement()).from_pretrained_kwargs(),
                                          trust_remote_code=False, local_files_only=True,
                                          use_safetensors=None if allow_pickle else True,
                                          output_loading_info=True)
@@ -208,6 +210,7 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
     except (OSError, ValueError, TypeError) as err:
         raise ValueError(f"{folder} has no usable tokenizer ({err}); save one there with "
                          "tokenizer.save_pretrained(folder)") from None
+    model = (placement or Placement()).place(model)
     return HFModel(name or str(folder), model, tokenizer, max_tokens, source=str(folder),
                    load_seconds=time.perf_counter() - start)
 
@@ -240,7 +243,8 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
         pool.shutdown(wait=False)
 
 
-def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS) -> HFModel:
+def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS,
+             placement: Placement | None = None) -> HFModel:
     """A hub model from the HF cache, or downloaded (safetensors + tokenizer files only) when online."""
     from huggingface_hub import constants, snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
@@ -248,7 +252,7 @@ def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT
     try:
         folder = Path(snapshot_download(repo_id, local_files_only=True))
         if (folder / "config.json").is_file():
-            return load_folder(folder, repo_id, allow_pickle, max_tokens)
+            return load_folder(folder, repo_id, allow_pickle, max_tokens, placement)
     except (LocalEntryNotFoundError, FileNotFoundError, OSError):
         pass
     names = ", ".join(AVAILABLE)
@@ -269,5 +273,5 @@ def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT
     except Exception as err:  # noqa: BLE001 - any hub failure becomes one clear message
         raise ModelNotFoundError(f"could not download {repo_id!r}: {type(err).__name__}: {err}. "
                                  f"{how}") from None
-    return load_folder(folder, repo_id, allow_pickle, max_tokens)
+    return load_folder(folder, repo_id, allow_pickle, max_tokens, placement)
 

@@ -15,13 +15,27 @@ from typing import Any
 
 import torch
 
-from core.capture import Capture, NameFilter, Recorder, capture, model_meta, name_filter, running
+from core.capture import (
+    Capture,
+    CaptureTooLarge,
+    NameFilter,
+    Recorder,
+    capture,
+    estimate_nbytes,
+    mb,
+    model_meta,
+    name_filter,
+    requested_names,
+    running,
+)
+from core.hf.placement import input_device
 from core.hf.text import Encoded, check_text, encode, is_byte_level, tokenizer_kind
 from core.hf.tokens import clean_tokens, word_labels
 from core.hooks import hook_points
 from core.objectives import capture_objective
 
-DEFAULT_MAX_TOKENS = 512  # captures grow with tokens^2: longer contexts are cut here (meta says so)
+DEFAULT_MAX_TOKENS = 1024  # captures grow with tokens^2: longer contexts are cut here (meta says so);
+# the memory guard (ui/cache.py, Model.capture(max_bytes=)) decides what a page may capture below it
 
 
 class Model:
@@ -51,8 +65,21 @@ class Model:
         return (f"Model({self.name!r}, {self.arch}, {self.info.get('n_layers')} layers x "
                 f"{self.info.get('n_heads')} heads)")
 
+    def n_tokens(self, text: str, pair: str | None = None) -> int:
+        """How many tokens a capture of `text` holds (after the cut at max_tokens)."""
+        return int(self._encode(text, pair, None).input_ids.shape[1])
+
+    def estimate_nbytes(self, n_tokens: int, names: NameFilter = None, n_target: int | None = None) -> int:
+        """Bytes a capture of `names` (None = all) at `n_tokens` will hold, known before it runs
+        (core.capture.estimate_nbytes; gradients, when asked for, double it)."""
+        keep = name_filter(names, self.names)
+        d_model, n_heads = int(self.info["d_model"]), int(self.info["n_heads"])
+        d_head = int(self.info.get("d_head") or d_model // n_heads)
+        return estimate_nbytes([n for n in self.names if keep(n)], n_tokens, n_heads=n_heads,
+                               d_head=d_head, d_model=d_model, n_target=n_target)
+
     def capture(self, text: str, pair: str | None = None, target: str | None = None,
-                grads: bool = False, names: NameFilter = None) -> Capture:
+                grads: bool = False, names: NameFilter = None, max_bytes: int | None = None) -> Capture:
         """Run the model once on `text` and return its named tensors (ARCHITECTURE.md).
 
         pair: a second sentence (BERT-style sentence pair; segment ids in meta['segments']).
@@ -60,12 +87,21 @@ class Model:
             meta['target_default']); an error for other architectures.
         grads: also fill Capture.grads with gradients of meta['objective'].
         names: None (all), exact names, glob patterns ('*.weights') or a predicate.
+        max_bytes: the memory guard. The capture's size is estimated before the model runs;
+            past max_bytes it raises CaptureTooLarge (a ValueError) and runs nothing.
         Input longer than `max_tokens` is cut; meta['truncated'] and the token counts say so.
         meta has every key of core.capture.META_KEYS, as a capture made from ids does.
         """
         if target is not None and self.arch != "encoder-decoder":
             raise ValueError(f"target= is for encoder-decoder models; {self.name!r} is a {self.arch} model")
         enc = self._encode(text, pair, target)
+        n_target = None if enc.target_ids is None else int(enc.target_ids.shape[1])
+        estimated = self.estimate_nbytes(int(enc.input_ids.shape[1]), names, n_target) * (2 if grads else 1)
+        if max_bytes is not None and estimated > max_bytes:
+            raise CaptureTooLarge(
+                f"this capture would hold about {mb(estimated)} ({enc.input_ids.shape[1]} tokens), more "
+                f"than the {mb(max_bytes)} allowed: use a shorter text or capture fewer names",
+                estimated, max_bytes)
         meta = {
             "model": self.name,
             "n_tokens_original": enc.n_original, "n_tokens_kept": int(enc.input_ids.shape[1]),
@@ -74,6 +110,7 @@ class Model:
             "segments": enc.segments, "pair": pair is not None, "raw_tokens": enc.raw_tokens,
             "target_raw_tokens": enc.target_raw,
             "target_default": self.arch == "encoder-decoder" and target is None,
+            "estimated_bytes": estimated, "names": requested_names(names),
         }
         return self._capture(enc, names, bool(grads), meta)
 
@@ -124,6 +161,7 @@ class HFModel(Model):
             "n_heads": n_heads,
             "n_kv_heads": _first_attr(cfg, "num_key_value_heads") or n_heads,
             "d_model": _first_attr(cfg, "hidden_size", "n_embd", "d_model"),
+            "d_head": _first_attr(cfg, "head_dim", "d_kv"),
             "max_len": context, "attn_implementation": ATTN_IMPLEMENTATION,
             "tokenizer": tokenizer_kind(tokenizer), "vocab_size": getattr(cfg, "vocab_size", None),
             "n_parameters": sum(p.numel() for p in model.parameters()),
@@ -131,6 +169,10 @@ class HFModel(Model):
             "decoder_start_token_id": getattr(cfg, "decoder_start_token_id", None),
         }
         super().__init__(name, tokenizer, info, min(max_tokens, context))
+        self._device = input_device(model)
+        self.info["device"] = str(self._device) if self._device is not None else "split"
+        self.info["device_map"] = dict(getattr(model, "hf_device_map", None) or {}) or None
+        self.info["dtype"] = str(next(model.parameters()).dtype).replace("torch.", "")
         params = inspect.signature(model.forward).parameters
         self._accepted = {k for k in ("input_ids", "attention_mask", "token_type_ids") if k in params}
         self._use_cache = "use_cache" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
@@ -147,6 +189,8 @@ class HFModel(Model):
         kwargs: dict[str, Any] = dict(enc.inputs)
         if enc.target_ids is not None:
             kwargs["decoder_input_ids"] = enc.target_ids
+        if self._device is not None and self._device.type != "cpu":
+            kwargs = {k: v.to(self._device) if isinstance(v, torch.Tensor) else v for k, v in kwargs.items()}
         if self._use_cache:
             kwargs["use_cache"] = False
         return kwargs
@@ -174,6 +218,8 @@ class HFModel(Model):
         """capture_objective of a transformers output: its logits when they are a language-model
         head's (over the vocabulary), else the last hidden state."""
         logits = getattr(out, "logits", None)
+        if logits is not None and logits.device != enc.input_ids.device:  # a GPU or split model
+            enc = _on(enc, logits.device)
         vocab = getattr(self.model.config, "vocab_size", None)
         if logits is not None and not (logits.dim() == 3 and logits.shape[-1] == vocab):
             logits = None
@@ -182,6 +228,17 @@ class HFModel(Model):
             hidden = out[0]
         return capture_objective(self.arch, logits, hidden, enc.input_ids, enc.target_ids,
                                  enc.inputs.get("attention_mask"))
+
+
+def _on(enc: Encoded, device: torch.device) -> Encoded:
+    """A copy of `enc` whose id and mask tensors live on `device` (for the objective's loss)."""
+    import copy
+
+    moved = copy.copy(enc)
+    if enc.target_ids is not None:
+        moved.target_ids = enc.target_ids.to(device)
+    moved.inputs = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in enc.inputs.items()}
+    return moved
 
 
 def _first_attr(cfg, *names: str):
@@ -230,6 +287,9 @@ class ScratchModel(Model):
 
     def _capture(self, enc: Encoded, names: NameFilter, grads: bool, meta: dict[str, Any]) -> Capture:
         """core.capture itself: the same names, mask shapes and meta as a capture made from ids."""
+        device = next(self.model.parameters()).device
+        if device.type != "cpu":
+            enc = _on(enc, device)
         inputs = enc.inputs
         return capture(self.model, enc.input_ids, enc.target_ids, grads, names,
                        attention_mask=inputs.get("attention_mask"),
