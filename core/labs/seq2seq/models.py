@@ -1,0 +1,148 @@
+"""The four translation models of the seq2seq lab, one interface.
+
+Every model maps source ids [batch, src] (+ a padding mask) and decoder inputs [batch, tgt]
+(<bos> y_1 ... y_{m-1}) to next-token logits [batch, tgt, vocab], and exposes one decoding
+`step`. Every encoder state is HIDDEN numbers wide in all four (bidirectional: HIDDEN/2 per
+direction, concatenated), so the single context vector is the same size everywhere.
+
+- context:    GRU encoder; the decoder starts from the encoder's final state and sees nothing else.
+- bicontext:  the same with a bidirectional encoder; context = [forward final; backward final].
+- attention:  the bicontext encoder and decoder plus additive (Bahdanau) attention: at every step
+              e_j = v . tanh(W s + U h_j), alpha = softmax(e), c = sum_j alpha_j h_j feeds the decoder.
+- transformer: our core.Transformer(arch="encoder-decoder"), captured through core.capture.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from core.config import TransformerConfig
+from core.labs.seq2seq.grammar import SOURCE_VOCAB, TARGET_VOCAB
+from core.model import Transformer
+
+KINDS = ("context", "bicontext", "attention", "transformer")
+SPECIALS = ("<pad>", "<bos>", "<eos>")
+PAD, BOS, EOS = 0, 1, 2
+VOCAB: tuple[str, ...] = SPECIALS + SOURCE_VOCAB + TARGET_VOCAB  # one table: the transformer ties it
+INDEX = {w: i for i, w in enumerate(VOCAB)}
+HIDDEN = 128
+EMBED = 64
+MAX_LEN = 64  # longest source or target the transformer accepts (the grammar's reach 40)
+
+
+class GRUSeq2Seq(nn.Module):
+    """GRU encoder-decoder: `context`, `bicontext` or `attention` (see the module docstring)."""
+
+    def __init__(self, kind: str, vocab: int = len(VOCAB), hidden: int = HIDDEN, embed: int = EMBED) -> None:
+        super().__init__()
+        if kind not in ("context", "bicontext", "attention"):
+            raise ValueError(f"kind={kind!r} is not a GRU model kind")
+        self.kind, self.hidden = kind, hidden
+        self.bidirectional = kind != "context"
+        self.attends = kind == "attention"
+        self.src_embed = nn.Embedding(vocab, embed, padding_idx=PAD)
+        self.tgt_embed = nn.Embedding(vocab, embed, padding_idx=PAD)
+        self.encoder = nn.GRU(embed, hidden // 2 if self.bidirectional else hidden, batch_first=True,
+                              bidirectional=self.bidirectional)
+        if self.attends:  # the context changes every step: one step at a time
+            self.decoder = nn.GRUCell(embed + hidden, hidden)
+            self.att_w = nn.Linear(hidden, hidden, bias=False)
+            self.att_u = nn.Linear(hidden, hidden)
+            self.att_v = nn.Linear(hidden, 1, bias=False)
+        else:  # nothing but the previous word enters: the whole target in one fused call
+            self.decoder = nn.GRU(embed, hidden, batch_first=True)
+        self.out = nn.Linear(hidden * (2 if self.attends else 1), vocab)
+
+    def encode(self, src: torch.Tensor, src_mask: torch.Tensor,
+               src_emb: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """src [batch, S] ids, src_mask [batch, S] bool (True = word).
+
+        Returns states [batch, S, hidden] (zeros at padding) and the context vector
+        [batch, hidden]: the final state (bi: forward final at the last word ++ backward final
+        at the first word). src_emb [batch, S, embed] replaces the embedding lookup (gradients)."""
+        x = self.src_embed(src) if src_emb is None else src_emb
+        lengths = src_mask.sum(1).clamp(min=1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, h_n = self.encoder(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])
+        context = torch.cat([h_n[0], h_n[1]], dim=-1) if self.bidirectional else h_n[0]
+        return states, context
+
+    def start(self, src: torch.Tensor, src_mask: torch.Tensor, src_emb: torch.Tensor | None = None) -> dict:
+        """The decoder's starting state: {'h': context, 'states', 'mask', 'keys'}."""
+        states, context = self.encode(src, src_mask, src_emb)
+        memo = {"h": context, "states": states, "mask": src_mask, "context": context}
+        if self.attends:
+            memo["keys"] = self.att_u(states)  # U h_j, computed once per sentence
+        return memo
+
+    def attend(self, h: torch.Tensor, memo: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Additive attention of decoder state h [batch, hidden] over the encoder states:
+        weights alpha [batch, S] and context c [batch, hidden]."""
+        e = self.att_v(torch.tanh(self.att_w(h)[:, None] + memo["keys"])).squeeze(-1)
+        alpha = torch.softmax(e.masked_fill(~memo["mask"], float("-inf")), dim=-1)
+        return alpha, torch.bmm(alpha[:, None], memo["states"]).squeeze(1)
+
+    def step(self, prev: torch.Tensor, memo: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """One decoding step from token ids prev [batch]: logits [batch, vocab] and the attention
+        weights [batch, S] (None without attention). Updates memo['h'] in place."""
+        y = self.tgt_embed(prev)
+        if not self.attends:
+            out, h = self.decoder(y[:, None], memo["h"][None])
+            memo["h"] = h[0]
+            return self.out(out[:, 0]), None
+        alpha, c = self.attend(memo["h"], memo)
+        memo["h"] = self.decoder(torch.cat([y, c], -1), memo["h"])
+        return self.out(torch.cat([memo["h"], c], -1)), alpha
+
+    def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor,
+                src_emb: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Teacher forcing: logits [batch, T, vocab] and attention [batch, T, S] (or None)."""
+        memo = self.start(src, src_mask, src_emb)
+        y = self.tgt_embed(tgt_in)
+        if not self.attends:
+            out, _ = self.decoder(y, memo["h"][None])
+            return self.out(out), None
+        h, hs, cs, alphas = memo["h"], [], [], []
+        for t in range(tgt_in.shape[1]):
+            alpha, c = self.attend(h, memo)
+            h = self.decoder(torch.cat([y[:, t], c], -1), h)
+            hs.append(h)
+            cs.append(c)
+            alphas.append(alpha)
+        return self.out(torch.cat([torch.stack(hs, 1), torch.stack(cs, 1)], -1)), torch.stack(alphas, 1)
+
+
+def transformer_config(hidden: int = HIDDEN) -> TransformerConfig:
+    """The encoder-decoder of the `transformer` kind: 2+2 layers, 4 heads, d_model = d_ff = HIDDEN."""
+    return TransformerConfig(arch="encoder-decoder", vocab_size=len(VOCAB), d_model=hidden, n_heads=4,
+                             n_layers=2, d_ff=hidden, max_len=MAX_LEN, positional="sinusoidal",
+                             norm="pre")
+
+
+class TransformerSeq2Seq(nn.Module):
+    """core.Transformer(arch='encoder-decoder') behind the same forward as the GRU models."""
+
+    kind = "transformer"
+    attends = True
+
+    def __init__(self, cfg: TransformerConfig | None = None) -> None:
+        super().__init__()
+        self.model = Transformer(cfg or transformer_config())
+
+    def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor,
+                src_emb: torch.Tensor | None = None) -> tuple[torch.Tensor, None]:
+        """Teacher forcing: logits [batch, T, vocab] (cross-attention comes from core.capture)."""
+        if src_emb is not None:
+            raise ValueError("the transformer's source-embedding gradients come from core.capture")
+        out = self.model(src, tgt_in, attention_mask=src_mask.long(),
+                         target_attention_mask=(tgt_in != PAD).long())
+        return out.logits, None
+
+
+def build(kind: str) -> nn.Module:
+    """A freshly initialised model of `kind` (seed the global RNG around this call)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown model {kind!r}; the four are {', '.join(KINDS)}")
+    return TransformerSeq2Seq() if kind == "transformer" else GRUSeq2Seq(kind)
