@@ -42,6 +42,8 @@ VERBS = [
 DETERMINERS = {"the": ("le", "la"), "a": ("un", "une")}
 CONJUNCTIONS = {"and": ["et"], "but": ["mais"], "because": ["parce", "que"]}
 BY_FORM = {v[0]: v for v in VERBS}
+_NOUN_LIST, _ADJ_LIST, _CONJ_LIST = sorted(NOUNS), sorted(ADJECTIVES), sorted(CONJUNCTIONS)
+_VERBS_OF = {kind: [v for v in VERBS if v[3] == kind] for kind in "tis"}
 BY_BASE = {v[1]: v for v in VERBS}
 
 SOURCE_VOCAB: tuple[str, ...] = tuple(sorted(
@@ -214,8 +216,8 @@ def translate(words: list[str] | tuple[str, ...] | str) -> Pair:
 def _noun_phrase(rng: random.Random, allow_of: bool = True) -> list[str]:
     words = [rng.choice(("the", "the", "a"))]
     if rng.random() < 0.5:
-        words.append(rng.choice(sorted(ADJECTIVES)))
-    words.append(rng.choice(sorted(NOUNS)))
+        words.append(rng.choice(_ADJ_LIST))
+    words.append(rng.choice(_NOUN_LIST))
     if allow_of and rng.random() < 0.25:
         words += ["of", "the"] + _noun_phrase(rng, allow_of=False)[1:]
     return words
@@ -227,7 +229,7 @@ def _clause(rng: random.Random, budget: list[int]) -> list[str]:
     words = _noun_phrase(rng)
     kinds = ["t", "t", "t", "i"] + (["s"] if budget[0] > 0 else [])
     kind = rng.choice(kinds)
-    third, base, _, _ = rng.choice([v for v in VERBS if v[3] == kind])
+    third, base, _, _ = rng.choice(_VERBS_OF[kind])
     words += ["does", "not", base] if rng.random() < 0.25 else [third]
     if kind == "t":
         words += _noun_phrase(rng)
@@ -241,7 +243,7 @@ def generate(rng: random.Random, n_clauses: int) -> list[str]:
     budget = [max(1, min(n_clauses, MAX_CLAUSES))]
     words = _clause(rng, budget)
     while budget[0] > 0:
-        words += [rng.choice(sorted(CONJUNCTIONS))] + _clause(rng, budget)
+        words += [rng.choice(_CONJ_LIST)] + _clause(rng, budget)
     return words
 
 

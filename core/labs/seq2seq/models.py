@@ -26,8 +26,8 @@ SPECIALS = ("<pad>", "<bos>", "<eos>")
 PAD, BOS, EOS = 0, 1, 2
 VOCAB: tuple[str, ...] = SPECIALS + SOURCE_VOCAB + TARGET_VOCAB  # one table: the transformer ties it
 INDEX = {w: i for i, w in enumerate(VOCAB)}
-HIDDEN = 128
-EMBED = 64
+HIDDEN = 64
+EMBED = 32
 MAX_LEN = 64  # longest source or target the transformer accepts (the grammar's reach 40)
 
 

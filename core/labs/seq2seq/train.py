@@ -41,9 +41,9 @@ CURVE_EVERY = 20  # the training curve keeps the mean loss of every 20 steps
 class TrainSettings:
     """One training run (recorded next to the weights); identical for the four kinds."""
 
-    steps: int = 1200
+    steps: int = 1000
     batch: int = 64
-    lr: float = 2e-3
+    lr: float = 3e-3
     warmup: int = 100
     seed: int = 0
 
