@@ -13,6 +13,9 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/compare.py", "Compare two sentences", ":material/compare_arrows:"),
         ("pages/aggregate.py", "Across heads and layers", ":material/layers:"),
     ],
+    "Sequence to sequence": [
+        ("pages/seq2seq.py", "Context vector to attention", ":material/translate:"),
+    ],
     "Positional encodings": [
         ("pages/positional_lab.py", "Encoding lab", ":material/waves:"),
         ("pages/positional_trained.py", "Trained comparison", ":material/model_training:"),

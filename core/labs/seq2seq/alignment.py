@@ -59,3 +59,17 @@ def agreement_on(model: nn.Module, pairs: list[Pair] | tuple[Pair, ...], batch: 
         out["by_head"] = {f"L{li}H{hi}": float(heads[li, hi] / total)
                           for li in range(heads.shape[0]) for hi in range(heads.shape[1])}
     return out
+
+
+@torch.no_grad()
+def sentence_attention(model: nn.Module, pair: Pair) -> np.ndarray | None:
+    """Teacher-forced cross-attention on the reference target of one pair:
+    [len(target), len(source)] (the <eos> row dropped); the transformer gives
+    [layers, heads, len(target), len(source)]. None for the context-vector models."""
+    if not model.attends:
+        return None
+    b = make_batch([pair])
+    m = len(pair.target)
+    if model.kind == "transformer":
+        return transformer_heads(model, b)[0, :, :, :m]
+    return cross_attention(model, b)[0, :m]

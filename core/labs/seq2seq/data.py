@@ -12,7 +12,7 @@ from core.labs.seq2seq.models import BOS, EOS, INDEX, PAD
 
 BUCKETS: tuple[tuple[int, int], ...] = ((3, 7), (8, 12), (13, 17), (18, 22), (23, 27), (28, 35))
 HELD_OUT_SEED = 12345
-HELD_OUT_PER_BUCKET = 100
+HELD_OUT_PER_BUCKET = 50
 
 
 def bucket_label(bucket: tuple[int, int]) -> str:

@@ -270,3 +270,24 @@ def sample(n: int, *, seed: int, min_words: int = 3, max_words: int = 35,
             seen.add(words)
             pairs.append(translate(words))
     return pairs
+
+
+def correspondences(pair: Pair) -> dict[str, list[tuple[str, str]]]:
+    """What makes this pair more than word-for-word, from its alignment:
+    'moved': (source, target) words whose order is swapped with the previous target word's
+    source (adjectives after the noun); 'one_to_two': a source word written as two or more
+    target words ("not" -> "ne ... pas"); 'two_to_one': target words from two source words."""
+    out: dict[str, list[tuple[str, str]]] = {"moved": [], "one_to_two": [], "two_to_one": []}
+    uses: dict[int, list[int]] = {}
+    for i, js in enumerate(pair.alignment):
+        for j in js:
+            uses.setdefault(j, []).append(i)
+        if len(js) > 1:
+            out["two_to_one"].append((" + ".join(pair.source[j] for j in js), pair.target[i]))
+        if i and len(js) == 1 and len(pair.alignment[i - 1]) == 1 and js[0] < pair.alignment[i - 1][0] \
+                and pair.source[js[0]] in ADJECTIVES:
+            out["moved"].append((pair.source[js[0]], pair.target[i]))
+    for j, targets in sorted(uses.items()):
+        if len(targets) > 1:
+            out["one_to_two"].append((pair.source[j], " … ".join(pair.target[i] for i in targets)))
+    return out

@@ -7,8 +7,12 @@ direction, concatenated), so the single context vector is the same size everywhe
 
 - context:    GRU encoder; the decoder starts from the encoder's final state and sees nothing else.
 - bicontext:  the same with a bidirectional encoder; context = [forward final; backward final].
-- attention:  the bicontext encoder and decoder plus additive (Bahdanau) attention: at every step
-              e_j = v . tanh(W s + U h_j), alpha = softmax(e), c = sum_j alpha_j h_j feeds the decoder.
+- attention:  the bicontext encoder and decoder plus additive (Bahdanau) attention over every
+              encoder state: at step t, e_j = v . tanh(W s_t + U h_j), alpha = softmax(e),
+              c_t = sum_j alpha_j h_j, and the output word is read from [s_t; c_t]. The context
+              joins the decoder state at the output (Luong et al. 2015's placement) rather than
+              its input (Bahdanau's): the decoder GRU then runs over the target in one fused call,
+              which keeps training within minutes on a shared CPU.
 - transformer: our core.Transformer(arch="encoder-decoder"), captured through core.capture.
 """
 
@@ -28,6 +32,7 @@ VOCAB: tuple[str, ...] = SPECIALS + SOURCE_VOCAB + TARGET_VOCAB  # one table: th
 INDEX = {w: i for i, w in enumerate(VOCAB)}
 HIDDEN = 64
 EMBED = 32
+ATTENTION_DIM = 32  # size of the additive attention's tanh layer (v, W, U)
 MAX_LEN = 64  # longest source or target the transformer accepts (the grammar's reach 40)
 
 
@@ -45,13 +50,12 @@ class GRUSeq2Seq(nn.Module):
         self.tgt_embed = nn.Embedding(vocab, embed, padding_idx=PAD)
         self.encoder = nn.GRU(embed, hidden // 2 if self.bidirectional else hidden, batch_first=True,
                               bidirectional=self.bidirectional)
-        if self.attends:  # the context changes every step: one step at a time
-            self.decoder = nn.GRUCell(embed + hidden, hidden)
-            self.att_w = nn.Linear(hidden, hidden, bias=False)
-            self.att_u = nn.Linear(hidden, hidden)
-            self.att_v = nn.Linear(hidden, 1, bias=False)
-        else:  # nothing but the previous word enters: the whole target in one fused call
-            self.decoder = nn.GRU(embed, hidden, batch_first=True)
+        # the decoder GRU reads only the previous word, so teacher forcing runs in one fused call
+        self.decoder = nn.GRU(embed, hidden, batch_first=True)
+        if self.attends:
+            self.att_w = nn.Linear(hidden, ATTENTION_DIM, bias=False)
+            self.att_u = nn.Linear(hidden, ATTENTION_DIM)
+            self.att_v = nn.Linear(ATTENTION_DIM, 1, bias=False)
         self.out = nn.Linear(hidden * (2 if self.attends else 1), vocab)
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor,
@@ -78,40 +82,32 @@ class GRUSeq2Seq(nn.Module):
         return memo
 
     def attend(self, h: torch.Tensor, memo: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """Additive attention of decoder state h [batch, hidden] over the encoder states:
-        weights alpha [batch, S] and context c [batch, hidden]."""
-        e = self.att_v(torch.tanh(self.att_w(h)[:, None] + memo["keys"])).squeeze(-1)
-        alpha = torch.softmax(e.masked_fill(~memo["mask"], float("-inf")), dim=-1)
-        return alpha, torch.bmm(alpha[:, None], memo["states"]).squeeze(1)
+        """Additive attention of decoder states h [batch, T, hidden] over the encoder states:
+        weights alpha [batch, T, S] and contexts c [batch, T, hidden]."""
+        e = self.att_v(torch.tanh(self.att_w(h)[:, :, None] + memo["keys"][:, None])).squeeze(-1)
+        alpha = torch.softmax(e.masked_fill(~memo["mask"][:, None], float("-inf")), dim=-1)
+        return alpha, torch.bmm(alpha, memo["states"])
+
+    def _decode(self, y: torch.Tensor, memo: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Decoder over embedded inputs y [batch, T, embed] from memo['h']: logits [batch, T, vocab]
+        and attention [batch, T, S] or None. Updates memo['h'] to the last state."""
+        out, h = self.decoder(y, memo["h"][None])
+        memo["h"] = h[0]
+        if not self.attends:
+            return self.out(out), None
+        alpha, c = self.attend(out, memo)
+        return self.out(torch.cat([out, c], -1)), alpha
 
     def step(self, prev: torch.Tensor, memo: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
         """One decoding step from token ids prev [batch]: logits [batch, vocab] and the attention
         weights [batch, S] (None without attention). Updates memo['h'] in place."""
-        y = self.tgt_embed(prev)
-        if not self.attends:
-            out, h = self.decoder(y[:, None], memo["h"][None])
-            memo["h"] = h[0]
-            return self.out(out[:, 0]), None
-        alpha, c = self.attend(memo["h"], memo)
-        memo["h"] = self.decoder(torch.cat([y, c], -1), memo["h"])
-        return self.out(torch.cat([memo["h"], c], -1)), alpha
+        logits, alpha = self._decode(self.tgt_embed(prev)[:, None], memo)
+        return logits[:, 0], None if alpha is None else alpha[:, 0]
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor,
                 src_emb: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Teacher forcing: logits [batch, T, vocab] and attention [batch, T, S] (or None)."""
-        memo = self.start(src, src_mask, src_emb)
-        y = self.tgt_embed(tgt_in)
-        if not self.attends:
-            out, _ = self.decoder(y, memo["h"][None])
-            return self.out(out), None
-        h, hs, cs, alphas = memo["h"], [], [], []
-        for t in range(tgt_in.shape[1]):
-            alpha, c = self.attend(h, memo)
-            h = self.decoder(torch.cat([y[:, t], c], -1), h)
-            hs.append(h)
-            cs.append(c)
-            alphas.append(alpha)
-        return self.out(torch.cat([torch.stack(hs, 1), torch.stack(cs, 1)], -1)), torch.stack(alphas, 1)
+        return self._decode(self.tgt_embed(tgt_in), self.start(src, src_mask, src_emb))
 
 
 def transformer_config(hidden: int = HIDDEN) -> TransformerConfig:

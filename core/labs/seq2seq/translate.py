@@ -18,7 +18,8 @@ from torch import nn
 
 from core.capture import capture
 from core.labs.seq2seq.data import ids
-from core.labs.seq2seq.grammar import GrammarError, Pair, translate as reference, unknown_words, words_of
+from core.labs.seq2seq.grammar import GrammarError, Pair, unknown_words, words_of
+from core.labs.seq2seq.grammar import translate as reference
 from core.labs.seq2seq.models import BOS, EOS, MAX_LEN, VOCAB
 from core.labs.seq2seq.train import load_trained
 
