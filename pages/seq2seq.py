@@ -41,7 +41,9 @@ except InputError as exc:
     st.stop()
 
 st.markdown(f"**{vs.KIND_LABELS[kind]}** writes:")
-st.code(" ".join(tr.words) + ("" if tr.stopped else "  … (no <eos> within the step limit)"), language=None)
+st.code(" ".join(tr.words), language=None)
+if not tr.stopped:
+    st.caption(f"No <eos> within {len(tr.steps)} steps: the model was cut off.")
 if tr.reference is not None:
     verdict = "matches it" if tr.correct else "differs from it"
     st.caption(f"The grammar's reference: “{' '.join(tr.reference.target)}”. The model's output {verdict}.")

@@ -83,9 +83,9 @@ def _decode_view(tr: Translation, playing: bool) -> None:
     st.session_state["_s2s_tick"] = playing
     row = st.columns([1, 1, 6])
     row[0].button("Previous", key="s2s_prev", icon=":material/skip_previous:", on_click=_move, args=(-1, n),
-                  use_container_width=True)
+                  width="stretch")
     row[1].button("Next", key="s2s_next", icon=":material/skip_next:", on_click=_move, args=(1, n),
-                  use_container_width=True)
+                  width="stretch")
     if n > 1:
         row[2].slider("Step", 1, n, key="s2s_step")
     i = st.session_state["s2s_step"] - 1
@@ -180,7 +180,7 @@ def dilution_tab(recs: dict) -> None:
     show_figure(vs.accuracy_by_length_figure({k: r["scores"] for k, r in recs.items()}), key="s2s_by_length")
     rows = {bucket_label(b): {f"{k} {m}": recs[k]["scores"][m].get(bucket_label(b)) for k in KINDS
                               for m in ("exact", "token")} for b in BUCKETS}
-    st.dataframe(pd.DataFrame(rows).T.style.format("{:.2f}"), use_container_width=True)
+    st.dataframe(pd.DataFrame(rows).T.style.format("{:.2f}"), width="stretch")
     long = [bucket_label(b) for b in BUCKETS if b[0] >= 18]
     ctx = np.mean([recs["context"]["scores"]["exact"][b] for b in long])
     att = np.mean([recs["attention"]["scores"]["exact"][b] for b in long])
@@ -275,7 +275,7 @@ def training_tab(recs: dict) -> None:
     st.dataframe(pd.DataFrame({k: {"parameters": r["n_parameters"], "training seconds": r["train_seconds"],
                                    "final loss": round(r["final_loss"], 3), "steps": r["settings"]["steps"],
                                    "batch": r["settings"]["batch"]} for k, r in recs.items()}).T,
-                 use_container_width=True)
+                 width="stretch")
     st.caption("Seconds measured on the machine that trained the shipped weights (one thread, shared CPU).")
     r1, r2 = st.columns(2)
     kind = r1.selectbox("Model to retrain", KINDS, key="s2s_retrain_kind")
@@ -294,4 +294,4 @@ def training_tab(recs: dict) -> None:
         k, s, sec, scores = st.session_state["s2s_retrained"]
         st.write(f"**{k}** after {s} steps ({sec:.0f} s), 10 held-out sentences per bucket:")
         st.dataframe(pd.DataFrame({"exact": scores["exact"], "token": scores["token"]}).T,
-                     use_container_width=True)
+                     width="stretch")

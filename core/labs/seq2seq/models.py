@@ -5,7 +5,8 @@ Every model maps source ids [batch, src] (+ a padding mask) and decoder inputs [
 `step`. Every encoder state is HIDDEN numbers wide in all four (bidirectional: HIDDEN/2 per
 direction, concatenated), so the single context vector is the same size everywhere.
 
-- context:    GRU encoder; the decoder starts from the encoder's final state and sees nothing else.
+- context:    GRU encoder; the decoder starts from the encoder's final state, reads it again at
+              every step (Cho et al. 2014), and sees nothing else of the source.
 - bicontext:  the same with a bidirectional encoder; context = [forward final; backward final].
 - attention:  the bicontext encoder and decoder plus additive (Bahdanau) attention over every
               encoder state: at step t, e_j = v . tanh(W s_t + U h_j), alpha = softmax(e),
@@ -50,8 +51,11 @@ class GRUSeq2Seq(nn.Module):
         self.tgt_embed = nn.Embedding(vocab, embed, padding_idx=PAD)
         self.encoder = nn.GRU(embed, hidden // 2 if self.bidirectional else hidden, batch_first=True,
                               bidirectional=self.bidirectional)
-        # the decoder GRU reads only the previous word, so teacher forcing runs in one fused call
-        self.decoder = nn.GRU(embed, hidden, batch_first=True)
+        # context models: every step reads [previous word; context vector] (Cho et al. 2014), so the
+        # decoder need not carry the context through its own recurrence. The attention model's GRU
+        # reads only the previous word (its context arrives per step at the output). Either way the
+        # decoder GRU runs over the whole target in one fused call.
+        self.decoder = nn.GRU(embed if self.attends else embed + hidden, hidden, batch_first=True)
         if self.attends:
             self.att_w = nn.Linear(hidden, ATTENTION_DIM, bias=False)
             self.att_u = nn.Linear(hidden, ATTENTION_DIM)
@@ -91,6 +95,8 @@ class GRUSeq2Seq(nn.Module):
     def _decode(self, y: torch.Tensor, memo: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Decoder over embedded inputs y [batch, T, embed] from memo['h']: logits [batch, T, vocab]
         and attention [batch, T, S] or None. Updates memo['h'] to the last state."""
+        if not self.attends:
+            y = torch.cat([y, memo["context"][:, None].expand(-1, y.shape[1], -1)], -1)
         out, h = self.decoder(y, memo["h"][None])
         memo["h"] = h[0]
         if not self.attends:

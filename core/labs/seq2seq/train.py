@@ -41,7 +41,7 @@ CURVE_EVERY = 20  # the training curve keeps the mean loss of every 20 steps
 class TrainSettings:
     """One training run (recorded next to the weights); identical for the four kinds."""
 
-    steps: int = 500
+    steps: int = 1200
     batch: int = 64
     lr: float = 3e-3
     warmup: int = 50
