@@ -134,18 +134,21 @@ def accuracy_by_length_figure(scores: Mapping[str, Mapping[str, Mapping[str, flo
     return fig
 
 
-def gradient_position_figure(profiles: Mapping[str, np.ndarray], n_words: int) -> go.Figure:
-    """Mean ‖∂ loss(first output word) / ∂ source embedding‖ by source position, log y."""
+def gradient_position_figure(profiles: Mapping[str, np.ndarray], n_words: int,
+                             title: str = "First output word: gradient reaching each source word",
+                             floor: float = 1e-12) -> go.Figure:
+    """Mean ‖∂ loss(first output word) / ∂ source embedding‖ by source position, log y
+    (values below `floor` are drawn at the floor)."""
     fig = go.Figure()
     for kind, y in profiles.items():
-        y = np.maximum(np.asarray(y, dtype=float), 1e-12)
+        y = np.maximum(np.asarray(y, dtype=float), floor)
         fig.add_trace(go.Scatter(x=np.arange(1, len(y) + 1), y=y, mode="lines+markers", name=_label(kind),
                                  line=dict(color=KIND_COLOURS.get(kind), width=3),
                                  hovertemplate=f"{kind}, word %{{x}}: %{{y:.3g}}<extra></extra>"))
     fig.update_xaxes(title_text=f"source position (sentences of {n_words} words)",
                      dtick=5 if n_words > 12 else 1)
     fig.update_yaxes(type="log", title_text="gradient norm", exponentformat="power")
-    fig = base_layout(fig, "First output word: gradient reaching each source word", height=430)
+    fig = base_layout(fig, title, height=430)
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0), margin=dict(b=110))
     return fig
 

@@ -48,14 +48,20 @@ class TrainSettings:
     seed: int = 0
 
 
+def initial_model(kind: str, seed: int = TrainSettings.seed) -> nn.Module:
+    """The model `train` starts from (same seed, same draws), in eval mode: what the
+    architecture alone does before any learning."""
+    with seeded(seed):
+        return build(kind).eval()
+
+
 def train(kind: str, settings: TrainSettings = TrainSettings(),
           progress: ProgressCallback | None = None) -> tuple[nn.Module, list[float], float]:
     """Train `kind` from scratch; returns (model in eval mode, loss per step, seconds).
 
     AdamW with linear warm-up then cosine decay, gradients clipped at norm 1.
     progress(step, total, loss) is called every 10 steps and at the end."""
-    with seeded(settings.seed):
-        model = build(kind)
+    model = initial_model(kind, settings.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / settings.warmup)
                                               * 0.5 * (1 + math.cos(math.pi * s / settings.steps)))
