@@ -39,7 +39,7 @@ def page() -> AppTest:
 
 def test_default_page_draws_every_tab(page):
     titles = _titles(page)
-    for expected in ("next-word probabilities", "Cross-attention", "First output word",
+    for expected in ("next-word probabilities", "Cross-attention", "At initialisation", "After training",
                      "What the decoder receives", "Training curves"):
         assert expected in titles
     tr = load("attention").translate("the small girl does not see the red car of the dog")

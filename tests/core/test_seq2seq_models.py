@@ -19,7 +19,7 @@ from core.labs.seq2seq.train import MODEL_DIR, TrainSettings, evaluate, initial_
 from core.labs.seq2seq.translate import InputError, load
 
 LONG = [bucket_label(b) for b in BUCKETS if b[0] >= 18]
-DILUTION_GAP = 0.3  # attention's exact match minus context's at 18+ words (measured: see the report)
+DILUTION_GAP = 0.5  # attention minus context, exact match at 18+ words (measured 0.85)
 
 
 @pytest.fixture(scope="module")
