@@ -99,7 +99,7 @@ def test_translate_gives_steps_probabilities_and_attention(models):
         else:
             assert tr.cross_attention.shape == (len(tr.target), len(tr.source))
             np.testing.assert_allclose(tr.cross_attention.sum(-1), 1.0, atol=1e-5)
-        assert tr == m.translate(" ".join(tr.source)) or tr.words == m.translate(" ".join(tr.source)).words
+        assert m.translate(" ".join(tr.source)).words == tr.words  # punctuation and case do not matter
 
 
 def test_greedy_translate_matches_the_batched_evaluation(models):
