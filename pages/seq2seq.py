@@ -27,7 +27,7 @@ if missing:
 c1, c2 = st.columns([3, 1])
 text = state.text("English sentence (the grammar's words)", "s2s_text", DEFAULT, container=c1, max_chars=4000)
 kind = state.selectbox("Model", KINDS, "s2s_model", default="attention", container=c2,
-                       format_func=lambda k: vs.KIND_LABELS[k])
+                       help="; ".join(vs.KIND_LABELS.values()))
 with st.expander("The grammar's words", icon=":material/menu_book:"):
     st.markdown(f"**Nouns** {', '.join(sorted(NOUNS))} · **adjectives** {', '.join(sorted(ADJECTIVES))} · "
                 f"**verbs** {', '.join(v[0] for v in VERBS)} (after *does not*: "
