@@ -25,8 +25,8 @@ from viz.theme import head_label
 
 model_of = st.cache_resource(load, show_spinner=False)
 MEAN = "mean of the heads, last layer"
-GRU_SELF = "A GRU decoder has no self-attention: what it wrote so far is folded into its one state."
-NO_CROSS = "No attention: this decoder's only view of the source is the context vector it started from."
+GRU_SELF = "A GRU decoder has no self-attention:<br>what it wrote so far is folded into its one state."
+NO_CROSS = "No attention: this decoder's only view of the source<br>is the context vector it read."
 
 
 def plain(text: str) -> str:
