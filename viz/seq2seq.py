@@ -189,9 +189,9 @@ def context_halves_figure(vector: np.ndarray, halves: Sequence[str] = ("context 
                                  showscale=i == 1, colorbar=colorbar_below(0.0, 1.0, "value"),
                                  hovertemplate="dim %{x}: %{z:.3f}<extra></extra>"), row=1, col=i)
         fig.update_yaxes(visible=False, row=1, col=i)
-        fig.update_xaxes(title_text=f"{len(part)} numbers", row=1, col=i)
-    fig = base_layout(fig, title, height=230)
-    fig.update_layout(margin=dict(t=70, b=COLORBAR_ROOM + 40))
+        fig.update_xaxes(showticklabels=False, row=1, col=i)  # the hover gives each dimension
+    fig = base_layout(fig, title, height=220)
+    fig.update_layout(margin=dict(t=70, b=COLORBAR_ROOM + 10))
     return fig
 
 
