@@ -81,7 +81,7 @@ def _decode_view(tr: Translation, playing: bool) -> None:
             st.rerun(scope="app")
         _move(1, n)
     st.session_state["_s2s_tick"] = playing
-    row = st.columns([1, 1, 6])
+    row = st.columns([1.4, 1.1, 5])
     row[0].button("Previous", key="s2s_prev", icon=":material/skip_previous:", on_click=_move, args=(-1, n),
                   width="stretch")
     row[1].button("Next", key="s2s_next", icon=":material/skip_next:", on_click=_move, args=(1, n),
@@ -103,11 +103,12 @@ def _decode_view(tr: Translation, playing: bool) -> None:
         if ref is not None and i < len(ref.target) and tuple(tr.target[:i + 1]) == ref.target[:i + 1]:
             truth = ref.alignment[i]
         cross = None if tr.cross_attention is None else tr.cross_attention[i]
-        show_figure(vs.attention_row_figure(cross, tr.source, "Cross-attention: this step's weights on the "
-                                            "source", NO_CROSS, truth), key="s2s_cross_row", export=False)
+        show_figure(vs.attention_row_figure(cross, tr.source, "Cross-attention on the source", NO_CROSS,
+                                            truth),
+                    key="s2s_cross_row", export=False)
         self_row = None if tr.self_attention is None else tr.self_attention[-1].mean(0)[i, :i + 1]
         show_figure(vs.attention_row_figure(self_row, ["<bos>", *tr.target[:i]],
-                                            "Decoder self-attention (causal): weights on its own inputs",
+                                            "Decoder self-attention (causal)",
                                             GRU_SELF), key="s2s_self_row", export=False)
     if cross is not None:
         j = int(np.argmax(cross))
