@@ -105,7 +105,7 @@ def alignment_figure(weights: np.ndarray, truth: np.ndarray, source: Sequence[st
                              hovertemplate="argmax of row %{y}: source %{x}<extra></extra>"), row=1, col=2)
     for col in (1, 2):
         fig.update_xaxes(src_ax, tickangle=-60, row=1, col=col)
-        fig.update_yaxes(tgt_ax, row=1, col=col)
+        fig.update_yaxes(tgt_ax, showticklabels=col == 1, row=1, col=col)  # same rows: labelled once
     fig.update_yaxes(title_text="target (French)", row=1, col=1)
     height = max(420, min(900, 200 + 22 * len(target)))
     fig = base_layout(fig, None, height=height)
