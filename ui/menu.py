@@ -24,6 +24,9 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/decoder.py", "The decoder side", ":material/keyboard_double_arrow_right:"),
         ("pages/embeddings.py", "Embedding space", ":material/scatter_plot:"),
     ],
+    "Sequence to sequence": [
+        ("pages/seq2seq.py", "Context vector to attention", ":material/translate:"),
+    ],
     "Positional encodings": [
         ("pages/positional_lab.py", "Encoding lab", ":material/waves:"),
         ("pages/positional_trained.py", "Trained comparison", ":material/model_training:"),

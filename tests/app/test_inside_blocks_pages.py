@@ -13,7 +13,7 @@ from ui.menu import SECTIONS
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("transduction", "anatomy", "decoder", "embeddings")
 pytestmark = pytest.mark.slow
-DECK = (ROOT.parent.parent / "shared/fixtures/transformers_flashcards.txt")
+DECK = ROOT / "lectures" / "transformers_flashcards.txt"  # the repo copy of the user's deck
 
 
 def _run(page: str, **query) -> AppTest:
