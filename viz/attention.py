@@ -24,7 +24,7 @@ from core.attention import masked_softmax
 from core.capture import Capture
 from core.labs.arrays import as_numpy
 from core.labs.attention_stats import row_entropy
-from viz.head_pooling import MAX_CELLS, category_axis, pool_head
+from viz.head_pooling import MAX_CELLS, category_axis, pool_head, pool_weights
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,
@@ -229,6 +229,22 @@ def scaled_weights(weights: np.ndarray, scale: str) -> tuple[np.ndarray, str, fl
     raise ValueError(f"scale must be one of {WEIGHT_SCALES}, got {scale!r}")
 
 
+def grey_panel(fig: go.Figure, col: int) -> None:
+    """Grey behind subplot (1, col): the empty (NaN) cells of a pooled matrix show as masked."""
+    fig.add_shape(type="rect", xref="x domain", yref="y domain", x0=0, x1=1, y0=0, y1=1,
+                  fillcolor=MASKED, line_width=0, layer="below", row=1, col=col)
+
+
+def pooled_token_axis(tokens: Sequence[str], labels: list[str], factor: int, pixels: int | None = None,
+                      vertical: bool = False) -> dict:
+    """token_axis for an unpooled matrix (factor 1); for a pooled one, a category axis over the
+    blocks' range labels that prints the first token of every k-th block that fits."""
+    if factor == 1:
+        return token_axis(list(tokens), vertical=vertical, pixels=pixels)
+    firsts = [token_label(tokens[i]) for i in range(0, len(tokens), factor)]
+    return category_axis(labels, firsts, vertical=vertical, max_ticks=ticks_that_fit(len(labels), pixels))
+
+
 def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: str | None = None,
               block: str = "self_attn", scale: str = "absolute", max_cells: int = MAX_CELLS) -> go.Figure:
     """Scores | weights | V | vectors for one head, on the same token axes (query tokens top to
@@ -265,10 +281,7 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     rows_px = height - top - bottom
 
     def axis(tokens: list[str], labels: list[str], pixels: int, vertical: bool = False) -> dict:
-        if not pooled:
-            return token_axis(tokens, vertical=vertical, pixels=pixels)
-        firsts = [token_label(tokens[i]) for i in range(0, len(tokens), p.factor)]
-        return category_axis(labels, firsts, vertical=vertical, max_ticks=ticks_that_fit(len(labels), pixels))
+        return pooled_token_axis(tokens, labels, p.factor, pixels, vertical)
 
     for col, (z, kind) in enumerate(((p.scores, "scores"), (p.weights, "weights")), start=1):
         traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask, cells=cells)
@@ -284,8 +297,7 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
         for trace in traces:
             fig.add_trace(trace, row=1, col=col)
         if pooled and show_mask is not None:  # masked blocks are empty cells over a grey panel
-            fig.add_shape(type="rect", xref="x domain", yref="y domain", x0=0, x1=1, y0=0, y1=1,
-                          fillcolor=MASKED, line_width=0, layer="below", row=1, col=col)
+            grey_panel(fig, col)
         x0, x1 = fig.get_subplot(1, col).xaxis.domain
         cols_px = int(FIGURE_WIDTH * (x1 - x0))
         fig.update_xaxes(axis(d.k_tokens, p.k_labels, cols_px), tickangle=-60, row=1, col=col)
@@ -365,31 +377,41 @@ def query_breakdown(data: HeadData | Capture, query: int, layer: int = 0, head: 
 # --------------------------------------------------------------------------- (c) temperature what-if
 
 def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int = 0, head: int = 0,
-                       stack: str | None = None, block: str = "self_attn") -> go.Figure:
+                       stack: str | None = None, block: str = "self_attn",
+                       max_cells: int = MAX_CELLS) -> go.Figure:
     """The model's weights next to the what-if softmax(scores / T), same mask, same 0..1 scale.
 
     T > 1 flattens each row (entropy rises towards log n); T < 1 sharpens it towards the argmax,
-    which never changes. This is **not** what the model computes (it uses T = 1)."""
+    which never changes. This is **not** what the model computes (it uses T = 1). Inputs longer
+    than max_cells are pooled like head_view's weights (rows still sum to 1)."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
     what_if = weights_at_temperature(d.scores, d.mask, temperature)
-    h_model = float(row_entropy(d.weights).mean())
+    h_model = float(row_entropy(d.weights).mean())  # entropies of the full rows, never pooled
     h_what = float(row_entropy(what_if).mean())
+    p = pool_head(d.scores, d.weights, d.mask, None, None, d.q_tokens, d.k_tokens, max_cells)
+    cells = (p.q_labels, p.k_labels) if p.factor > 1 else None
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.04, subplot_titles=[
         f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
         f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>mean entropy {h_what:.2f} nats"])
-    show_mask = d.mask if not d.mask.all() else None
-    for col, z in ((1, d.weights), (2, what_if)):
-        for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask):
+    show_mask = p.mask if not p.mask.all() else None
+    for col, z in ((1, p.weights), (2, pool_weights(what_if, p.factor))):
+        if cells is not None and show_mask is not None:  # masked blocks are empty cells over a grey panel
+            grey_panel(fig, col)
+        for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask, cells=cells):
             if trace.name != "masked":
                 trace.showscale = False
                 if col == 2:
                     place_colorbar(fig, trace, (1, 2), "weight (both panels)")
             fig.add_trace(trace, row=1, col=col)
-        fig.update_xaxes(token_axis(d.k_tokens), tickangle=-60, title_text="key", row=1, col=col)
-        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), showticklabels=col == 1, row=1, col=col)
+        fig.update_xaxes(pooled_token_axis(d.k_tokens, p.k_labels, p.factor), tickangle=-60, title_text="key",
+                         row=1, col=col)
+        fig.update_yaxes(pooled_token_axis(d.q_tokens, p.q_labels, p.factor, vertical=True),
+                         showticklabels=col == 1, row=1, col=col)
     fig.update_yaxes(title_text="query", row=1, col=1)
+    pooled_note = f", pooled {p.factor}×{p.factor}" if p.factor > 1 else ""
     base_layout(fig, f"What if: temperature T = {temperature:g} for {d.label} "
-                "(a what-if, not the model)", height=max(460, min(850, 260 + 12 * len(d.q_tokens))))
+                f"(a what-if, not the model{pooled_note})",
+                height=max(460, min(850, 260 + 12 * len(d.q_tokens))))
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + 24 + COLORBAR_ROOM  # + axis title
     fig.update_layout(margin=dict(t=90, b=bottom))
     return fig

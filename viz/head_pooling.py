@@ -94,12 +94,17 @@ def range_labels(tokens: Sequence[str], f: int) -> list[str]:
     return out
 
 
+def display_factor(n_q: int, n_k: int, max_cells: int = MAX_CELLS) -> int:
+    """The block size f pool_head uses for a [n_q, n_k] head (1: drawn cell by cell)."""
+    return pool_factor(max(n_q, n_k), max_cells)
+
+
 def pool_head(scores: np.ndarray, weights: np.ndarray, mask: np.ndarray, v: np.ndarray | None,
               vectors: np.ndarray | None, q_tokens: Sequence[str], k_tokens: Sequence[str],
               max_cells: int = MAX_CELLS) -> PooledHead:
     """Pool one head so neither side has more than max_cells cells (one factor for both sides,
     cells stay square). factor 1 returns the arrays as they are."""
-    f = pool_factor(max(len(q_tokens), len(k_tokens)), max_cells)
+    f = display_factor(len(q_tokens), len(k_tokens), max_cells)
     pooled_scores, pooled_mask = pool_scores(scores, mask, f)
     return PooledHead(f, pooled_scores, pool_weights(weights, f), pooled_mask, pool_rows(v, f),
                       pool_rows(vectors, f), range_labels(q_tokens, f), range_labels(k_tokens, f))

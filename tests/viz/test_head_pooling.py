@@ -10,7 +10,7 @@ import torch
 from test_attention_viz import array  # tests/viz is on sys.path (pytest prepend import mode)
 
 from core import Transformer, TransformerConfig, capture
-from viz.attention import head_data, head_view
+from viz.attention import head_data, head_view, temperature_whatif
 from viz.head_pooling import pool_head, range_labels
 from viz.theme import token_label
 
@@ -98,3 +98,18 @@ def test_short_inputs_are_not_pooled():
 
 def test_range_labels_escape_html_tokens():
     assert range_labels(["<b>", "x", "y"], 2) == [f"0–1 ‘{token_label('<b>')}’…‘x’", "2 ‘y’"]
+
+
+def test_the_temperature_what_if_is_pooled_the_same_way(long_head):
+    fig = temperature_whatif(long_head, 2.0)
+    text = fig.to_json()
+    assert len(text) < 1_500_000 and "pooled 4×4" in fig.layout.title.text
+    model, what_if = (array(t["z"]).astype(np.float64) for t in json.loads(text)["data"])
+    assert model.shape == what_if.shape == (256, 256)
+    np.testing.assert_allclose(np.nansum(what_if, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(model, json_weights(long_head), atol=1e-6)
+
+
+def json_weights(head) -> np.ndarray:
+    spec = json.loads(head_view(head).to_json())
+    return array(trace(spec, "weights")["z"]).astype(np.float64)
