@@ -140,8 +140,9 @@ def matrix_heatmap(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[st
                    ) -> list[go.Heatmap]:
     """Traces for a [q, k] matrix on token axes.
 
-    cells: (row labels, column labels) of a pooled matrix (see viz/head_pooling.py): the traces
-    sit on category axes and the hover names each cell's token ranges; masked cells are left
+    cells: (row labels, column labels), one per row / column (or block of a pooled matrix; see
+    viz/head_pooling.range_labels): the traces sit on category axes, the hover names each cell's
+    tokens from those labels (no string per cell); masked cells are left
     empty with no grey layer (head_view greys the panel behind them: a grey layer is as large as
     the matrix itself).
 
@@ -235,11 +236,12 @@ def grey_panel(fig: go.Figure, col: int) -> None:
                   fillcolor=MASKED, line_width=0, layer="below", row=1, col=col)
 
 
-def pooled_token_axis(tokens: Sequence[str], labels: list[str], factor: int, pixels: int | None = None,
+def pooled_token_axis(tokens: Sequence[str], labels: list[str] | None, factor: int, pixels: int | None = None,
                       vertical: bool = False) -> dict:
-    """token_axis for an unpooled matrix (factor 1); for a pooled one, a category axis over the
-    blocks' range labels that prints the first token of every k-th block that fits."""
-    if factor == 1:
+    """token_axis when there are no labels; else a category axis over the labels (one per block
+    of `factor` tokens, see head_pooling.range_labels) that prints the first token of every k-th
+    block that fits."""
+    if labels is None:
         return token_axis(list(tokens), vertical=vertical, pixels=pixels)
     firsts = [token_label(tokens[i]) for i in range(0, len(tokens), factor)]
     return category_axis(labels, firsts, vertical=vertical, max_ticks=ticks_that_fit(len(labels), pixels))
@@ -254,7 +256,8 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
 
     Query labels are printed once, left of the scores (weights and vectors share those rows; V
     too when its keys are the same tokens); each colour scale is a horizontal bar at the bottom.
-    Long inputs print only the labels that fit the panel (the hover names every token).
+    Long inputs print only the labels that fit the panel (the hover names every token: past 48
+    rows the axes are categories named by position and token).
     Inputs longer than max_cells tokens are pooled in blocks of f × f (viz/head_pooling.py says
     exactly what a pooled cell is; weights rows still sum to 1); the title says "pooled f×f"
     and the hover gives each cell's token ranges.
@@ -262,7 +265,11 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
     p = pool_head(d.scores, d.weights, d.mask, d.v, d.vectors, d.q_tokens, d.k_tokens, max_cells)
     pooled = p.factor > 1
-    cells = (p.q_labels, p.k_labels) if pooled else None
+    sums = p.weights.shape[0] <= 48
+    # Past 48 rows the axes are categories named "12 ‘fox’" (or "12–15 ‘fox’…‘dog’" when pooled):
+    # the hover names a cell's tokens from two short label arrays, not a string per cell (at 128
+    # tokens those strings were most of the figure's build time and JSON).
+    cells = None if sums else (p.q_labels, p.k_labels)
     has_v = p.v is not None and p.vectors is not None
     titles = ["<b>scores</b><br>S = q·kᵀ/√d", "<b>weights</b><br>A = softmax(S)"]
     if pooled:
@@ -272,7 +279,6 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     n_q, n_k = p.weights.shape
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
     v_labels = has_v and list(d.k_tokens) != list(d.q_tokens)  # cross-attention: V rows are other tokens
-    sums = n_q <= 48
     gaps = [0.03, 0.1 if v_labels else (0.075 if sums else 0.035), 0.035][:len(titles) - 1]
     set_columns(fig, [1, 1.12 if sums else 1, 0.75, 0.75][:len(titles)], gaps)
     height, top = max(540, min(950, 320 + 14 * n_q)), 92
@@ -281,7 +287,7 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     rows_px = height - top - bottom
 
     def axis(tokens: list[str], labels: list[str], pixels: int, vertical: bool = False) -> dict:
-        return pooled_token_axis(tokens, labels, p.factor, pixels, vertical)
+        return pooled_token_axis(tokens, labels if cells else None, p.factor, pixels, vertical)
 
     for col, (z, kind) in enumerate(((p.scores, "scores"), (p.weights, "weights")), start=1):
         traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask, cells=cells)
@@ -296,7 +302,7 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
         place_colorbar(fig, traces[-1], (col, col), bar_title)
         for trace in traces:
             fig.add_trace(trace, row=1, col=col)
-        if pooled and show_mask is not None:  # masked blocks are empty cells over a grey panel
+        if cells and show_mask is not None:  # masked cells are empty cells over a grey panel
             grey_panel(fig, col)
         x0, x1 = fig.get_subplot(1, col).xaxis.domain
         cols_px = int(FIGURE_WIDTH * (x1 - x0))
@@ -314,9 +320,10 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
         limit = float(np.abs(p.v).max()) or 1.0
         panels = ((p.v, d.k_tokens, p.k_labels, "V"), (p.vectors, d.q_tokens, p.q_labels, "vectors"))
         for col, (z, tokens, labels, name) in enumerate(panels, start=3):
-            rows = dict(y=labels, hovertemplate=f"{name} rows %{{y}}, dim %{{x}}<br>block mean %{{z:.3f}}"
-                        "<extra></extra>") if pooled else dict(
-                hovertemplate=f"{name} row %{{y}}, dim %{{x}}<br>%{{z:.3f}}<extra></extra>")
+            value = "block mean %{z:.3f}" if pooled else "%{z:.3f}"
+            rows = dict(hovertemplate=f"{name} row %{{y}}, dim %{{x}}<br>{value}<extra></extra>")
+            if cells:
+                rows["y"] = labels
             hm = go.Heatmap(z=z.astype(np.float32), colorscale=DIVERGING, zmid=0, zmin=-limit,
                             zmax=limit, name=name, showscale=False, **rows)
             if col == 4:
@@ -389,13 +396,13 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
     h_model = float(row_entropy(d.weights).mean())  # entropies of the full rows, never pooled
     h_what = float(row_entropy(what_if).mean())
     p = pool_head(d.scores, d.weights, d.mask, None, None, d.q_tokens, d.k_tokens, max_cells)
-    cells = (p.q_labels, p.k_labels) if p.factor > 1 else None
+    cells = None if p.weights.shape[0] <= 48 else (p.q_labels, p.k_labels)  # as in head_view
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.04, subplot_titles=[
         f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
         f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>mean entropy {h_what:.2f} nats"])
     show_mask = p.mask if not p.mask.all() else None
     for col, z in ((1, p.weights), (2, pool_weights(what_if, p.factor))):
-        if cells is not None and show_mask is not None:  # masked blocks are empty cells over a grey panel
+        if cells and show_mask is not None:  # masked cells are empty cells over a grey panel
             grey_panel(fig, col)
         for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask, cells=cells):
             if trace.name != "masked":
@@ -403,9 +410,9 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
                 if col == 2:
                     place_colorbar(fig, trace, (1, 2), "weight (both panels)")
             fig.add_trace(trace, row=1, col=col)
-        fig.update_xaxes(pooled_token_axis(d.k_tokens, p.k_labels, p.factor), tickangle=-60, title_text="key",
-                         row=1, col=col)
-        fig.update_yaxes(pooled_token_axis(d.q_tokens, p.q_labels, p.factor, vertical=True),
+        fig.update_xaxes(pooled_token_axis(d.k_tokens, cells and cells[1], p.factor), tickangle=-60,
+                         title_text="key", row=1, col=col)
+        fig.update_yaxes(pooled_token_axis(d.q_tokens, cells and cells[0], p.factor, vertical=True),
                          showticklabels=col == 1, row=1, col=col)
     fig.update_yaxes(title_text="query", row=1, col=1)
     pooled_note = f", pooled {p.factor}×{p.factor}" if p.factor > 1 else ""

@@ -90,10 +90,16 @@ def test_an_uneven_length_keeps_rows_summing_to_one_and_names_the_last_block():
     np.testing.assert_allclose(p.v[-1], v[1020:].mean(0))
 
 
-def test_short_inputs_are_not_pooled():
-    fig = head_view(head_data(_capture(100), 0, 0))
+def test_short_inputs_are_not_pooled_and_hover_names_tokens_without_a_string_per_cell():
+    head = head_data(_capture(100), 0, 0)
+    fig = head_view(head)
     assert "pooled" not in fig.layout.title.text
-    assert fig.data[1].z.shape == (100, 100) and fig.data[1].x is None
+    weights = next(t for t in fig.data if t.name == "weights")
+    assert weights.z.shape == (100, 100) and weights.text is None
+    assert weights.y[7] == f"7 ‘{head.q_tokens[7]}’" and len(weights.x) == 100
+    assert len(fig.to_json()) < 400_000  # 0.83 MB with a hover string per cell
+    small = head_view(head_data(_capture(20), 0, 0))  # short: numeric axes, row sums printed
+    assert small.data[1].x is None and any(t.mode == "text" for t in small.data if t.type == "scatter")
 
 
 def test_range_labels_escape_html_tokens():
