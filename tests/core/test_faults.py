@@ -1,0 +1,78 @@
+"""Faults an unlucky user meets: bad API arguments, odd bytes in tokens (issue 11, item 8);
+network deadlines (4), a broken conversion cache (6), memory after eviction (7)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from core import Transformer, TransformerConfig, capture
+from core.hf.tokens import clean_token
+from core.hf.wrappers import HFModel
+
+
+def _tiny(arch: str = "encoder") -> Transformer:
+    torch.manual_seed(0)
+    return Transformer(TransformerConfig(arch=arch, vocab_size=50, d_model=16, n_heads=2, n_layers=1,
+                                         d_ff=32, max_len=16, positional="sinusoidal"))
+
+
+# ----------------------------------------------------------------------------- item 8: API errors
+
+@pytest.mark.parametrize(("ids", "message"), [
+    ([], "input_ids is empty"),
+    (torch.zeros(1, 0, dtype=torch.long), "input_ids is empty"),
+    (["a", "b"], "input_ids must be integer token ids"),
+    (None, "input_ids must be integer token ids"),
+    ([1.5, 2.0], "input_ids must be integer token ids"),
+])
+def test_bad_ids_name_the_argument(ids, message):
+    with pytest.raises(ValueError, match=message):
+        capture(_tiny(), ids)
+
+
+@pytest.mark.parametrize("mask", [torch.ones(1, 5), torch.ones(2, 3), torch.ones(3, 1), [1, 1]])
+def test_misshaped_attention_mask_names_the_argument(mask):
+    with pytest.raises(ValueError, match=r"attention_mask has shape .* must match the ids"):
+        capture(_tiny(), [1, 2, 3], attention_mask=mask)
+
+
+def test_right_mask_still_works_and_masks():
+    cap = capture(_tiny(), [[1, 2, 3]], attention_mask=torch.tensor([[1, 1, 0]]))
+    weights = cap["encoder.0.self_attn.weights"]
+    assert torch.all(weights[..., 2] == 0) and torch.allclose(weights.sum(-1), torch.ones(1, 2, 3))
+
+
+@pytest.mark.parametrize("arch", ["encoder", "decoder"])
+def test_target_ids_without_a_decoder_side_is_refused(arch):
+    with pytest.raises(ValueError, match=f"target_ids is only for encoder-decoder models; this is an {arch}"):
+        capture(_tiny(arch), [1, 2, 3], target_ids=[1, 2])
+
+
+def test_lone_surrogate_is_a_clear_error(minilm):
+    with pytest.raises(ValueError, match=r"text contains a lone surrogate \(U\+D800\) at character 6"):
+        minilm.capture("hello \ud800 world")
+    with pytest.raises(ValueError, match=r"pair contains a lone surrogate \(U\+DFFF\)"):
+        minilm.capture("hello", pair="x\udfff")
+
+
+@pytest.mark.parametrize(("raw", "shown"), [
+    ("ðŁ", "<0xF0><0x9F>"),  # half an emoji: its bytes, not '�'
+    ("aâ", "a<0xE2>"),
+    ("Ġbell\x07", "bell\\x07"),
+    ("\x1b[31m", "\\x1b[31m"),
+])
+def test_token_labels_show_odd_bytes_as_escapes(raw, shown):
+    assert clean_token(raw, byte_level=raw[0] in "ðaĠ") == shown
+
+
+def test_control_characters_in_a_byte_level_capture(tiny_models):
+    model, tok = tiny_models("gpt2")
+    m = HFModel("tiny-gpt2", model, tok)
+    cap = m.capture("bell\x07 ring \u202e € done")
+    shown = "".join(cap.tokens)
+    assert "bell\\x07" in shown
+    assert "\x07" not in shown and "\u202e" not in shown and "�" not in shown
+    # '€' (E2 82 AC) and U+202E (E2 80 AE) are not in this tiny vocabulary: their bytes are
+    # separate tokens, each shown in hex
+    assert "<0xE2><0x80><0xAE>" in shown and "<0xE2><0x82><0xAC>" in shown
