@@ -157,16 +157,20 @@ class TransformerOutput(NamedTuple):
     memory: torch.Tensor | None = None
 
 
+def _tensor(values, what: str, expected: str) -> torch.Tensor:
+    try:
+        return torch.as_tensor(values)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{what} must be {expected}, got {type(values).__name__}: "
+                         f"{str(values)[:60]}") from None
+
+
 def check_like(values: torch.Tensor | list | None, ids: torch.Tensor, what: str) -> torch.Tensor | None:
     """A per-token tensor (attention_mask, token_type_ids) checked against ids [batch, pos]:
     returned as an integer tensor of the same shape, or a ValueError naming `what`."""
     if values is None:
         return None
-    try:
-        values = torch.as_tensor(values)
-    except (TypeError, ValueError, RuntimeError):
-        raise ValueError(f"{what} must be a tensor shaped like the ids {tuple(ids.shape)}, "
-                         f"got {type(values).__name__}") from None
+    values = _tensor(values, what, f"a tensor shaped like the ids {tuple(ids.shape)}")
     if values.dim() == 1:
         values = values[None]
     if tuple(values.shape) != tuple(ids.shape):
@@ -205,11 +209,7 @@ class Transformer(nn.Module):
     # ------------------------------------------------------------------ checks
     def check_ids(self, ids: torch.Tensor | list, what: str = "input_ids") -> torch.Tensor:
         """Validate token ids and return them as LongTensor [batch, pos]."""
-        try:
-            ids = torch.as_tensor(ids)
-        except (TypeError, ValueError, RuntimeError):
-            raise ValueError(f"{what} must be integer token ids (a list or LongTensor [pos] or [batch, "
-                             f"pos]), got {type(ids).__name__}: {str(ids)[:60]}") from None
+        ids = _tensor(ids, what, "integer token ids (a list or LongTensor [pos] or [batch, pos])")
         if ids.numel() == 0:
             raise ValueError(f"{what} is empty: give at least one token")
         if ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
