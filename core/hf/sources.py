@@ -5,27 +5,27 @@
   folder (cache_root) and reused afterwards;
 - load_folder: a transformers model from a local folder, refusing pickle-only weights unless
   allowed, and checkpoints that lack weights;
-- load_hub: a hub id from the HF cache, or downloaded when online (with a quick reachability
-  probe so that offline use fails at once with instructions).
+- load_hub: a hub id from the HF cache, or downloaded when online (core/hf/hub.py: a quick
+  reachability probe so that offline use fails at once with instructions, a deadline on every
+  network step, safe files only).
 AVAILABLE names the packaged models; ModelNotFoundError is raised when a model cannot be had.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import importlib.metadata
 import json
 import os
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse
 
 import torch
 
+from core.hf import hub
+from core.hf.weights import check_weights
 from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 
 AVAILABLE: dict[str, str] = {
@@ -122,21 +122,6 @@ def _stamp_ok(folder: Path, stamp: dict) -> bool:
         return False
 
 
-def _weights_check(folder: Path, allow_pickle: bool) -> None:
-    files = [f.name for f in folder.iterdir()]
-    if any(f.endswith(".safetensors") or f == "model.safetensors.index.json" for f in files):
-        return
-    pickles = [f for f in files if f.endswith((".bin", ".pt", ".pth", ".ckpt"))]
-    if not pickles:
-        raise ValueError(f"{folder} has no model weights (no *.safetensors file)")
-    if not allow_pickle:
-        raise ValueError(
-            f"{folder} has only pickle weights ({', '.join(pickles)}). Loading a pickle can run "
-            "arbitrary code, so Attention Lab refuses it. Convert it once to safetensors "
-            "(model.save_pretrained(folder) writes model.safetensors), or, if you trust the file, "
-            "pass load_model(..., allow_pickle=True) (loaded with torch.load(weights_only=True)).")
-
-
 def _model_class(config):
     import transformers
 
@@ -160,7 +145,7 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
     folder = Path(folder).expanduser()
     if not (folder / "config.json").is_file():
         raise ValueError(f"{folder} has no config.json: not a transformers model folder")
-    _weights_check(folder, allow_pickle)
+    check_weights(folder, allow_pickle)
     try:
         config = AutoConfig.from_pretrained(folder, trust_remote_code=False, local_files_only=True)
     except ValueError as err:
@@ -193,25 +178,6 @@ def _offline() -> bool:
         or flag(os.environ.get("TRANSFORMERS_OFFLINE", ""))
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    from huggingface_hub import constants
-
-    url = urlparse(constants.ENDPOINT)
-
-    def connect() -> bool:
-        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
-            return True
-
-    # the name lookup itself can hang on a half-broken network: bound the whole probe
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(connect).result(timeout=timeout)
-    except (OSError, concurrent.futures.TimeoutError):
-        return False
-    finally:
-        pool.shutdown(wait=False)
-
-
 def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS) -> HFModel:
     """A hub model from the HF cache, or downloaded (safetensors + tokenizer files only) when online."""
     from huggingface_hub import constants, snapshot_download
@@ -230,16 +196,19 @@ def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT
     if _offline():
         raise ModelNotFoundError(f"model {repo_id!r} is not in the Hugging Face cache "
                                  f"({constants.HF_HUB_CACHE}) and HF_HUB_OFFLINE is set. {how}")
-    if not _hub_reachable():
+    url = hub.endpoint()
+    if not hub.reachable(url):
         raise ModelNotFoundError(f"model {repo_id!r} is not a packaged model, not a local folder and not in "
-                                 f"the Hugging Face cache, and {constants.ENDPOINT} cannot be reached. {how}")
-    patterns = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "*.tiktoken"]
-    if allow_pickle:
-        patterns.append("*.bin")
+                                 f"the Hugging Face cache, and {url} cannot be reached. {how}")
     try:
-        folder = Path(snapshot_download(repo_id, allow_patterns=patterns, etag_timeout=5))
+        folder = hub.download(repo_id, allow_pickle)
+    except hub.NetworkDeadline as err:
+        raise ModelNotFoundError(f"could not download {repo_id!r}: {err} (the network or a proxy accepts "
+                                 "the connection but does not answer; set ATTENTION_LAB_NETWORK_DEADLINE "
+                                 f"to wait longer). {how}") from None
+    except ValueError:
+        raise
     except Exception as err:  # noqa: BLE001 - any hub failure becomes one clear message
         raise ModelNotFoundError(f"could not download {repo_id!r}: {type(err).__name__}: {err}. "
                                  f"{how}") from None
     return load_folder(folder, repo_id, allow_pickle, max_tokens)
-

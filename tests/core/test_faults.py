@@ -76,3 +76,76 @@ def test_control_characters_in_a_byte_level_capture(tiny_models):
     # '€' (E2 82 AC) and U+202E (E2 80 AE) are not in this tiny vocabulary: their bytes are
     # separate tokens, each shown in hex
     assert "<0xE2><0x80><0xAE>" in shown and "<0xE2><0x82><0xAC>" in shown
+
+
+# ----------------------------------------------------------------------------- item 4: deadlines
+
+@pytest.fixture
+def silent_endpoint(monkeypatch):
+    """HF_ENDPOINT pointing at a local server that accepts connections and never answers."""
+    import socket
+    import threading
+
+    from huggingface_hub import constants
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held, stop = [], threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])  # keep it open, say nothing
+            except OSError:
+                continue
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.getsockname()[1]}")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "0")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("ATTENTION_LAB_NETWORK_DEADLINE", "1")
+    yield server
+    stop.set()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_silent_hub_endpoint_gives_a_message_not_a_hang(silent_endpoint, tmp_path):
+    """On the base commit this load never returned (model_info waits forever). It runs in a fresh
+    process because huggingface_hub reads HF_ENDPOINT once, at import."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, HF_HUB_CACHE=str(tmp_path / "hf-cache"))
+    script = ("from core.load import load_model\n"
+              "try:\n    load_model('attention-lab-tests/silent-endpoint')\n"
+              "except Exception as err:\n    print(type(err).__name__, err)\n")
+    try:  # a hang detector, not a speed target: the deadline under test is 1 s
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                              timeout=120, cwd=Path(__file__).parents[2])
+    except subprocess.TimeoutExpired:
+        pytest.fail("load_model still blocked on a silent endpoint after 120 s")
+    message = done.stdout
+    assert message.startswith("ModelNotFoundError"), done.stdout + done.stderr
+    assert "attention-lab-tests/silent-endpoint" in message and "got no answer within 1 s" in message
+    assert "127.0.0.1" in message and "ATTENTION_LAB_NETWORK_DEADLINE" in message
+
+
+def test_with_deadline_returns_values_and_errors():
+    from core.hf.hub import NetworkDeadline, with_deadline
+
+    assert with_deadline(lambda: 42, 5, "answer") == 42
+    with pytest.raises(KeyError):
+        with_deadline(lambda: {}["x"], 5, "lookup")
+    import threading
+
+    gate = threading.Event()
+    with pytest.raises(NetworkDeadline, match="waiting got no answer within 0.2 s"):
+        with_deadline(gate.wait, 0.2, "waiting")
+    gate.set()
