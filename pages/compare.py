@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import state
+from ui.escape import md
 from ui.explorer import pick_block, pick_head, pick_layer
 from ui.frame import frame, show_figure
 from viz.attention_compare import compare_js, compare_view, js_figures
@@ -21,7 +22,7 @@ if f.sentence_b.strip():
     text_a, text_b = f.sentence, f.sentence_b
 else:
     text_a, text_b = PRESET
-    st.info(f"Showing the preset: A = “{text_a}”, B = “{text_b}”. Type a second sentence in the "
+    st.info(f"Showing the preset: A = “{md(text_a)}”, B = “{md(text_b)}”. Type a second sentence in the "
             "sidebar to compare the sidebar sentence with it.", icon="💡")
 
 cap_a = f.capture(text_a)

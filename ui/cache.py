@@ -21,10 +21,16 @@ BUDGET_BYTES = int(float(os.environ.get("ATTENTION_LAB_CAPTURE_CACHE_MB", "3000"
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def get_model(name: str, _progress=None):
-    """The loaded model `name` (core.load_model), shared by every session."""
-    from core import load_model
+    """The loaded model `name` (core.load_model), shared by every session. Custom names follow
+    the server's policy (ui/policy.py): off on a shared server, folders inside the allowed roots."""
+    from core.load import AVAILABLE, ModelNotFoundError, load_model
+    from ui import policy
 
-    return load_model(name, progress=_progress) if _progress else load_model(name)
+    refused = policy.refusal(name, list(AVAILABLE))
+    if refused:
+        raise ModelNotFoundError(refused)
+    roots = None if name in AVAILABLE else policy.allowed_roots()
+    return load_model(name, progress=_progress, allowed_roots=roots)
 
 
 class CaptureCache:
