@@ -14,10 +14,7 @@ AVAILABLE names the packaged models; ModelNotFoundError is raised when a model c
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +22,7 @@ from pathlib import Path
 import torch
 
 from core.hf import hub
+from core.hf.converted import converted_folder
 from core.hf.weights import check_weights
 from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 
@@ -76,50 +74,32 @@ def cache_root(cache_dir: str | Path | None = None) -> Path:
 def smollm2_folder(progress: Progress | None = None, cache_dir: str | Path | None = None) -> Path:
     """A safetensors copy of SmolLM2 in the cache folder, converted from the GGUF on first use.
 
-    progress(fraction, message) is called during a conversion. The copy is written to a
-    temporary folder and renamed into place, so an interrupted conversion leaves nothing half-done.
+    progress(fraction, message) is called during a conversion. The copy is checked on every call
+    and converted again when incomplete; two first loads at once convert once (core/hf/converted.py).
     """
-    report = progress or (lambda _f, _m: None)
     gguf = smollm2_gguf()
     stamp = {"source": gguf.name, "size": gguf.stat().st_size, "format": 2}
     target = cache_root(cache_dir) / "smollm2-135m-instruct"
-    if _stamp_ok(target, stamp):
-        return target
+    return converted_folder(target, stamp, lambda tmp, report: _convert_gguf(gguf, tmp, report, "SmolLM2"),
+                            progress, "SmolLM2", tmp_prefix=".smollm2-")
+
+
+def _convert_gguf(gguf: Path, out: Path, report: Progress, label: str) -> None:
+    """A GGUF causal LM dequantized to float32 and saved as safetensors + config + tokenizer."""
     from safetensors.torch import save_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
-    try:
-        report(0.0, "SmolLM2: reading the tokenizer from the GGUF file (first load only)")
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        report(0.3, "SmolLM2: dequantizing the GGUF weights to float32")
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-        report(0.85, f"SmolLM2: writing the safetensors copy to {target}")
-        save_model(model, str(tmp / "model.safetensors"))
-        model.config.architectures = [type(model).__name__]  # reload as a causal LM, with its head
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.config.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        (tmp / "attention_lab.json").write_text(json.dumps(stamp))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if _stamp_ok(target, stamp):  # another process finished the same conversion first
-            return target
-        raise
-    report(1.0, "SmolLM2: ready")
-    return target
-
-
-def _stamp_ok(folder: Path, stamp: dict) -> bool:
-    try:
-        return json.loads((folder / "attention_lab.json").read_text()) == stamp
-    except (OSError, ValueError):
-        return False
+    report(0.0, f"{label}: reading the tokenizer from the GGUF file (first load only)")
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    report(0.3, f"{label}: dequantizing the GGUF weights to float32")
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    report(0.85, f"{label}: writing the safetensors copy")
+    save_model(model, str(out / "model.safetensors"))
+    model.config.architectures = [type(model).__name__]  # reload as a causal LM, with its head
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.config.save_pretrained(out)
+    tokenizer.save_pretrained(out)
 
 
 def _model_class(config):

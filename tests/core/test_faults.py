@@ -149,3 +149,158 @@ def test_with_deadline_returns_values_and_errors():
     with pytest.raises(NetworkDeadline, match="waiting got no answer within 0.2 s"):
         with_deadline(gate.wait, 0.2, "waiting")
     gate.set()
+
+
+# ----------------------------------------------------------------------------- item 6: conversion cache
+
+STAMP = {"source": "tiny.gguf", "size": 1, "format": 2}
+
+
+@pytest.fixture(scope="module")
+def tiny_source(tmp_path_factory, tiny_models):
+    """What a conversion produces (a tiny GPT-2 folder), to be copied by a fake converter."""
+    model, tok = tiny_models("gpt2")
+    folder = tmp_path_factory.mktemp("tiny-source")
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+def _copier(source, calls: list, pause: float = 0.0):
+    """A converter that copies `source` (after `pause` s, to let a second loader arrive)."""
+    import shutil
+    import time
+
+    def convert(out, report):
+        calls.append(out.name)
+        report(0.5, "converting")
+        time.sleep(pause)
+        for f in source.iterdir():
+            shutil.copy(f, out / f.name)
+    return convert
+
+
+def test_two_threads_converting_at_once_convert_once(tiny_source, tmp_path):
+    import threading
+
+    from core.hf.converted import converted_folder
+
+    calls, results, messages = [], [], []
+    convert = _copier(tiny_source, calls, pause=1.0)
+    target = tmp_path / "cache" / "tiny"
+    threads = [threading.Thread(target=lambda: results.append(converted_folder(
+        target, STAMP, convert, lambda f, m: messages.append(m), "tiny"))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and results == [target, target]
+    assert any("another session is converting it" in m for m in messages)
+    from core.hf.sources import load_folder
+
+    assert load_folder(target).capture("The dog").tokens[0] == "<s>"
+
+
+def _convert_in_process(source: str, target: str, count_file: str) -> None:
+    from pathlib import Path
+
+    from core.hf.converted import converted_folder
+
+    def convert(out, report):
+        with open(count_file, "a") as f:
+            f.write("converted\n")
+        import shutil
+        import time
+
+        time.sleep(1.0)
+        for p in Path(source).iterdir():
+            shutil.copy(p, out / p.name)
+
+    converted_folder(Path(target), STAMP, convert, None, "tiny")
+
+
+def test_two_processes_converting_at_once_convert_once(tiny_source, tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    count = tmp_path / "count.txt"
+    target = tmp_path / "cache" / "tiny"
+    procs = [ctx.Process(target=_convert_in_process, args=(str(tiny_source), str(target), str(count)))
+             for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(300)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert count.read_text().splitlines() == ["converted"]
+    assert not [p.name for p in target.parent.iterdir() if p.name.startswith(".tiny.tmp-")]
+
+
+@pytest.mark.parametrize(("damage", "reason"), [
+    ("truncate", "model.safetensors is incomplete"),
+    ("no-tokenizer", "the tokenizer files are missing"),
+    ("no-config", "config.json is missing"),
+    ("no-weights", "the weights file is missing"),
+])
+def test_a_broken_copy_beside_a_valid_stamp_is_converted_again(tiny_source, tmp_path, damage, reason):
+    """On the base commit a valid stamp was enough: a broken copy failed on every load."""
+    from core.hf.converted import converted_folder
+    from core.hf.sources import load_folder
+
+    calls, messages = [], []
+    convert = _copier(tiny_source, calls)
+    target = converted_folder(tmp_path / "tiny", STAMP, convert, None, "tiny")
+    weights = target / "model.safetensors"
+    if damage == "truncate":
+        weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
+    elif damage == "no-tokenizer":
+        for name in ("tokenizer.json", "tokenizer_config.json"):
+            (target / name).unlink()
+    elif damage == "no-config":
+        (target / "config.json").unlink()
+    else:
+        weights.unlink()
+    assert converted_folder(target, STAMP, convert, lambda f, m: messages.append(m), "tiny") == target
+    assert len(calls) == 2
+    assert any("is incomplete" in m and reason in m and "converting again" in m for m in messages), messages
+    assert load_folder(target).capture("The dog").tokens[0] == "<s>"
+
+
+def test_orphan_temp_folders_are_removed_on_the_next_start(tiny_source, tmp_path):
+    from core.hf.converted import converted_folder
+
+    orphan = tmp_path / ".tiny.tmp-killed"
+    orphan.mkdir()
+    (orphan / "model.safetensors").write_bytes(b"\0" * 1000)
+    other = tmp_path / "keep-me"
+    other.mkdir()
+    converted_folder(tmp_path / "tiny", STAMP, _copier(tiny_source, []), None, "tiny")
+    assert not orphan.exists() and other.exists()
+
+
+@pytest.mark.slow
+def test_smollm2_first_loads_at_once_convert_once_and_a_truncated_copy_is_redone(tmp_path):
+    """The real packaged SmolLM2 (about 30 s per conversion)."""
+    import threading
+
+    from core.load import load_model
+
+    messages = []
+    (tmp_path / ".smollm2-interrupted").mkdir()  # left by a conversion that was killed
+    models = []
+    threads = [threading.Thread(target=lambda: models.append(load_model(
+        "smollm2", cache_dir=tmp_path, progress=lambda f, m: messages.append(m)))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(models) == 2
+    assert sum("dequantizing" in m for m in messages) == 1
+    assert not (tmp_path / ".smollm2-interrupted").exists()
+    weights = tmp_path / "smollm2-135m-instruct" / "model.safetensors"
+    with open(weights, "r+b") as f:
+        f.truncate(weights.stat().st_size - 1000)
+    messages.clear()
+    model = load_model("smollm2", cache_dir=tmp_path, progress=lambda f, m: messages.append(m))
+    assert any("incomplete" in m and "converting again" in m for m in messages)
+    assert model.capture("The capital of France is").tokens[-1] == "is"
