@@ -156,16 +156,6 @@ def test_with_deadline_returns_values_and_errors():
 STAMP = {"source": "tiny.gguf", "size": 1, "format": 2}
 
 
-@pytest.fixture(scope="module")
-def tiny_source(tmp_path_factory, tiny_models):
-    """What a conversion produces (a tiny GPT-2 folder), to be copied by a fake converter."""
-    model, tok = tiny_models("gpt2")
-    folder = tmp_path_factory.mktemp("tiny-source")
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
-
-
 def _copier(source, calls: list, pause: float = 0.0):
     """A converter that copies `source` (after `pause` s, to let a second loader arrive)."""
     import shutil
@@ -180,13 +170,13 @@ def _copier(source, calls: list, pause: float = 0.0):
     return convert
 
 
-def test_two_threads_converting_at_once_convert_once(tiny_source, tmp_path):
+def test_two_threads_converting_at_once_convert_once(tiny_gpt2_folder, tmp_path):
     import threading
 
     from core.hf.converted import converted_folder
 
     calls, results, messages = [], [], []
-    convert = _copier(tiny_source, calls, pause=1.0)
+    convert = _copier(tiny_gpt2_folder, calls, pause=1.0)
     target = tmp_path / "cache" / "tiny"
     threads = [threading.Thread(target=lambda: results.append(converted_folder(
         target, STAMP, convert, lambda f, m: messages.append(m), "tiny"))) for _ in range(2)]
@@ -219,13 +209,13 @@ def _convert_in_process(source: str, target: str, count_file: str) -> None:
     converted_folder(Path(target), STAMP, convert, None, "tiny")
 
 
-def test_two_processes_converting_at_once_convert_once(tiny_source, tmp_path):
+def test_two_processes_converting_at_once_convert_once(tiny_gpt2_folder, tmp_path):
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
     count = tmp_path / "count.txt"
     target = tmp_path / "cache" / "tiny"
-    procs = [ctx.Process(target=_convert_in_process, args=(str(tiny_source), str(target), str(count)))
+    procs = [ctx.Process(target=_convert_in_process, args=(str(tiny_gpt2_folder), str(target), str(count)))
              for _ in range(2)]
     for p in procs:
         p.start()
@@ -242,13 +232,13 @@ def test_two_processes_converting_at_once_convert_once(tiny_source, tmp_path):
     ("no-config", "config.json is missing"),
     ("no-weights", "the weights file is missing"),
 ])
-def test_a_broken_copy_beside_a_valid_stamp_is_converted_again(tiny_source, tmp_path, damage, reason):
+def test_a_broken_copy_beside_a_valid_stamp_is_converted_again(tiny_gpt2_folder, tmp_path, damage, reason):
     """On the base commit a valid stamp was enough: a broken copy failed on every load."""
     from core.hf.converted import converted_folder
     from core.hf.sources import load_folder
 
     calls, messages = [], []
-    convert = _copier(tiny_source, calls)
+    convert = _copier(tiny_gpt2_folder, calls)
     target = converted_folder(tmp_path / "tiny", STAMP, convert, None, "tiny")
     weights = target / "model.safetensors"
     if damage == "truncate":
@@ -266,7 +256,7 @@ def test_a_broken_copy_beside_a_valid_stamp_is_converted_again(tiny_source, tmp_
     assert load_folder(target).capture("The dog").tokens[0] == "<s>"
 
 
-def test_orphan_temp_folders_are_removed_on_the_next_start(tiny_source, tmp_path):
+def test_orphan_temp_folders_are_removed_on_the_next_start(tiny_gpt2_folder, tmp_path):
     from core.hf.converted import converted_folder
 
     orphan = tmp_path / ".tiny.tmp-killed"
@@ -274,7 +264,7 @@ def test_orphan_temp_folders_are_removed_on_the_next_start(tiny_source, tmp_path
     (orphan / "model.safetensors").write_bytes(b"\0" * 1000)
     other = tmp_path / "keep-me"
     other.mkdir()
-    converted_folder(tmp_path / "tiny", STAMP, _copier(tiny_source, []), None, "tiny")
+    converted_folder(tmp_path / "tiny", STAMP, _copier(tiny_gpt2_folder, []), None, "tiny")
     assert not orphan.exists() and other.exists()
 
 

@@ -15,16 +15,6 @@ from core.hf.sources import load_folder
 from core.hf.weights import NotSafetensors, safetensors_header
 
 
-@pytest.fixture(scope="module")
-def tiny_gpt2_folder(tmp_path_factory, tiny_models):
-    """A complete, safe tiny GPT-2 folder (config, model.safetensors, tokenizer)."""
-    model, tok = tiny_models("gpt2")
-    folder = tmp_path_factory.mktemp("tiny-gpt2")
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
-
-
 def _pickled_copy(src: Path, dst: Path, shard: str) -> Path:
     """src with its weights moved into a pickle called `shard` behind a safetensors index."""
     shutil.copytree(src, dst)
