@@ -7,6 +7,9 @@ exhaust memory. Set ATTENTION_LAB_CAPTURE_CACHE_MB to change the budget (default
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
 import threading
 import weakref
@@ -36,8 +39,8 @@ def get_model(name: str, _progress=None):
 class CaptureCache:
     """A thread-safe LRU of captures bounded by their total size in bytes."""
 
-    def __init__(self, budget_bytes: int) -> None:
-        self.budget = budget_bytes
+    def __init__(self, budget_bytes: int, trim: bool = True) -> None:
+        self.budget, self.trim = budget_bytes, trim
         self._items: OrderedDict[tuple, Capture] = OrderedDict()
         self._keys: dict[int, tuple] = {}
         self._lock = threading.Lock()
@@ -54,6 +57,7 @@ class CaptureCache:
             return cap
 
     def put(self, key: tuple, cap: Capture) -> None:
+        evicted = []
         with self._lock:
             self._items[key] = cap
             self._keys[id(cap)] = key
@@ -61,6 +65,11 @@ class CaptureCache:
             while len(self._items) > 1 and self.nbytes > self.budget:
                 _, old = self._items.popitem(last=False)
                 self._keys.pop(id(old), None)
+                evicted.append(old)
+        if evicted:
+            del evicted, old  # the last references here: their tensors are freed now
+            if self.trim:
+                release_memory()
 
     def key_of(self, cap: Capture) -> tuple | None:
         """The key a cached capture was stored under (None if it is not, or no longer, here)."""
@@ -75,6 +84,23 @@ class CaptureCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def release_memory() -> bool:
+    """Give freed heap memory back to the operating system (glibc's malloc_trim).
+
+    Freed capture tensors otherwise stay in the allocator's arenas: the process grew from 395 to
+    1,057 MB over 200 sentences under a 300 MB budget. Returns False where there is no glibc."""
+    trim = _malloc_trim()
+    return bool(trim and trim(0))
+
+
+@functools.cache
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        return None
 
 
 @st.cache_resource(show_spinner=False)
