@@ -6,6 +6,7 @@ from core.labs.deck_quotes import deck_quote
 from core.labs.toy_task import TRAIN_LENGTH, TRAINED_KINDS, TrainSettings, accuracy_by_length, chance, train
 from core.positional import KINDS, alibi_bias, alibi_slopes
 from ui import cache, state
+from ui.escape import md
 from ui.frame import frame, show_figure
 from viz import positional as vp
 
@@ -24,7 +25,7 @@ try:
     result = cache.order_matters(kind, sentence_a, sentence_b)
 except ValueError as exc:  # no words, or B is not a reordering of A
     result = None
-    st.info(str(exc))
+    st.info(md(exc))
 if result is not None:
     layer = state.slider("Layer", "order_layer", 0, result.weights_a.shape[0] - 1, 0)
     head = state.slider("Head", "order_head", 0, result.weights_a.shape[1] - 1, 0)
@@ -50,7 +51,7 @@ for k in TRAINED_KINDS:
     try:
         records[k] = cache.trained_positional(k)[1]
     except FileNotFoundError as exc:
-        st.warning(str(exc))
+        st.warning(md(exc))
 if records:
     acc = {k: r["accuracy"][str(TRAIN_LENGTH)] for k, r in records.items()}
     show_figure(vp.accuracy_bars(acc, chance(TRAIN_LENGTH), TRAIN_LENGTH), key="tr_acc")
