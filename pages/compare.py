@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from ui import state
 from ui.explorer import pick_block, pick_head, pick_layer
 from ui.frame import frame, show_figure
 from viz.attention_compare import compare_js, compare_view, js_figures
@@ -47,4 +46,3 @@ else:
         show_figure(grid, "compare_js")
     with right:
         show_figure(bars, "compare_rank")
-state.publish()

@@ -43,4 +43,3 @@ st.markdown("The model always uses T = 1. Dividing the scores by **T > 1** flatt
             "1/√d_head is such a temperature, built in.")
 temperature = state.slider("Temperature T (what-if)", "T", 0.1, 5.0, 1.0, step=0.1)
 show_figure(temperature_whatif(data, float(temperature)), "temperature")
-state.publish()
