@@ -95,4 +95,3 @@ elif state.toggle("Run minilm-scratch with and without position embeddings", "ab
                                          f"L{layer_here}H{head_here}: word by word")
                 show_figure(fig, f"ablation-{name}", model=name)
                 st.metric(f"{name}: max |A − B| over all heads", f"{res.max_diff:.2g}")
-state.publish()

@@ -39,4 +39,3 @@ with right:
     ranking = head_ranking(stats, stat, top=12, descending=not lowest_first)
     points += clicked(show_figure(ranking, "ranking", on_select="rerun"), "ranking")
 open_clicked_head(points)
-state.publish()

@@ -19,8 +19,8 @@ st.markdown("Your deck: *“" + deck_quote("“The dog ate the cat” has a didf
             "output, after lining the words up.")
 c1, c2, c3 = st.columns([1, 2, 2])
 kind = state.selectbox("Encoding", KINDS, "order_kind", default="none", container=c1)
-sentence_a = c2.text_input("Sentence A", "the dog ate the cat", key="order_a")
-sentence_b = c3.text_input("Sentence B (same words, new order)", "the cat ate the dog", key="order_b")
+sentence_a = state.text("Sentence A", "order_a", "the dog ate the cat", container=c2)
+sentence_b = state.text("Sentence B (same words, new order)", "order_b", "the cat ate the dog", container=c3)
 try:
     result = cache.order_matters(kind, sentence_a, sentence_b)
 except ValueError as exc:  # no words, or B is not a reordering of A
@@ -83,8 +83,8 @@ for k in [x for x in ("rope", "alibi", "sinusoidal") if x in records]:
 
 st.subheader("Retrain one encoding")
 r1, r2 = st.columns(2)
-retrain_kind = r1.selectbox("Encoding to retrain", TRAINED_KINDS, key="tr_kind")
-steps = r2.slider("Steps", 50, 2000, 300, 50, key="tr_steps")
+retrain_kind = state.selectbox("Encoding to retrain", TRAINED_KINDS, "tr_kind", container=r1)
+steps = state.slider("Steps", "tr_steps", 50, 2000, 300, container=r2, step=50)
 if st.button("Retrain", key="tr_button"):
     bar = st.progress(0.0, text="training…")
 

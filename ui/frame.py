@@ -161,7 +161,6 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
                     "{font-size: 1.25rem; line-height: 1.5;}</style>", unsafe_allow_html=True)
     # Only Material icons: emoji need a colour-emoji font that projectors' and CI's Chromium lack.
     st.title(f"{icon} {title}" if icon and icon.startswith(":material/") else title)
-    state.publish()
     return Frame(title, model_name, sentence, sentence_b, present)
 
 
