@@ -73,9 +73,19 @@ def test_control_characters_in_a_byte_level_capture(tiny_models):
     shown = "".join(cap.tokens)
     assert "bell\\x07" in shown
     assert "\x07" not in shown and "\u202e" not in shown and "�" not in shown
-    # '€' (E2 82 AC) and U+202E (E2 80 AE) are not in this tiny vocabulary: their bytes are
-    # separate tokens, each shown in hex
-    assert "<0xE2><0x80><0xAE>" in shown and "<0xE2><0x82><0xAC>" in shown
+    # '€' (E2 82 AC) and U+202E (E2 80 AE) are not in this tiny vocabulary: each is split into
+    # byte tokens, decoded together (clean_tokens) and labelled with its place; U+202E as an escape
+    assert "€ (1/3)" in cap.tokens and "€ (3/3)" in cap.tokens
+    assert "\\u202e (1/3)" in cap.tokens
+
+
+def test_bytes_that_never_complete_a_character_are_shown_in_hex():
+    from core.hf.tokens import clean_token, clean_tokens
+
+    gpt2_bytes = {0xE2: "â", 0x82: "Ĥ"}  # GPT-2's printable stand-ins for these two bytes
+    lone = gpt2_bytes[0xE2] + gpt2_bytes[0x82]  # two of the three bytes of '€', then nothing
+    assert clean_token(lone, byte_level=True) == "<0xE2><0x82>"
+    assert clean_tokens([lone, "Ġdone"], byte_level=True) == ["<0xE2><0x82>", "done"]
 
 
 # ----------------------------------------------------------------------------- item 4: deadlines
