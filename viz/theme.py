@@ -120,7 +120,8 @@ def _present_legend(out: go.Figure, size: int) -> tuple[int, int]:
     else:
         per_row = max(1, (PRESENT_LINE + 6) // (max((len(e) for e in entries), default=1) + 6))
         out.update_layout(legend=dict(entrywidthmode="fraction", entrywidth=1 / per_row))
-    height = -(-len(entries) // per_row) * (size + 12) + 8
+    # Plotly may fit one entry fewer per row than the fraction says (padding): count with that
+    height = -(-len(entries) // max(1, per_row - 1)) * (size + 12) + 8
     if legend.y is not None and legend.y >= 1:  # rows above the plot, under the title
         out.update_layout(legend=dict(title=dict(side="top")) if legend.title.text else {})
         return height + (size + 12 if legend.title.text else 0), 0
@@ -205,7 +206,7 @@ def presentation(fig: go.Figure) -> go.Figure:
         lines = wrapped.count("<br>") + 1
         title_px = int(lines * (size + 4) * 1.3) + 16
         # the old top margin holds one title line and what sits under it (subplot titles, ticks)
-        top = title_px + legend_top if legend_top else top + int((lines - 1) * (size + 4) * 1.3) + 8
+        top = title_px + legend_top if legend_top else top + int((lines - 1) * (size + 4) * 1.3) + 14
         # pinned to the top edge (pad: Plotly puts the first line's cap height above y)
         out.update_layout(title=dict(text=wrapped, yref="container", y=1.0, yanchor="top",
                                      pad=dict(t=size + 12)))

@@ -74,7 +74,8 @@ def problems(charts: list[dict]) -> list[str]:
             what = f"{name}: {t['kind']} {t['text']!r}"
             if not _inside(t["box"], chart["box"]):
                 found.append(f"{what} is clipped: {t['box']} outside {chart['box']}")
-            if t["kind"] in ("title", "axistitle") and chart["legend"] and _overlap(t["box"], chart["legend"]):
+            titled = t["kind"] in ("title", "axistitle")
+            if titled and chart["legend"] and _overlap(t["box"], chart["legend"]):
                 found.append(f"{what} overlaps the legend")
             if t["kind"] == "tick" and (t["size"] < TICK_PX or t["fill"] != "rgb(0, 0, 0)"):
                 found.append(f"{what} is {t['size']:.0f} px {t['fill']} (want >= {TICK_PX} px black)")
@@ -115,14 +116,14 @@ def test_projector_mode_draws_every_chart_readable_and_unclipped(app_url, page, 
 
 def test_the_measure_catches_a_clipped_title_and_a_grey_tick():
     """The checker itself: a title past the right edge, a title on the legend, a small grey tick."""
-    box = {"left": 0, "top": 0, "right": 500, "bottom": 300}
-    chart = {"index": 0, "title": "t", "box": box, "legend": {"left": 300, "top": 0, "right": 500, "bottom": 40},
-             "texts": [{"kind": "title", "text": "long", "box": {"left": 10, "top": 5, "right": 520, "bottom": 30},
-                        "size": 28, "fill": "rgb(0, 0, 0)"},
-                       {"kind": "tick", "text": "0", "box": {"left": 10, "top": 280, "right": 20, "bottom": 295},
-                        "size": 12, "fill": "rgb(68, 68, 68)"},
-                       {"kind": "tick", "text": "1", "box": {"left": 30, "top": 280, "right": 40, "bottom": 295},
-                        "size": 18, "fill": "rgb(0, 0, 0)"}]}
+    def box(left, top, right, bottom):
+        return {"left": left, "top": top, "right": right, "bottom": bottom}
+
+    k, grey = "rgb(0, 0, 0)", "rgb(68, 68, 68)"
+    chart = {"index": 0, "title": "t", "box": box(0, 0, 500, 300), "legend": box(300, 0, 500, 40),
+             "texts": [{"kind": "title", "text": "long", "box": box(9, 5, 520, 30), "size": 28, "fill": k},
+                       {"kind": "tick", "text": "0", "box": box(10, 280, 20, 295), "size": 12, "fill": grey},
+                       {"kind": "tick", "text": "1", "box": box(30, 280, 40, 295), "size": 18, "fill": k}]}
     found = problems([chart])
     assert len(found) == 3, found
     assert "clipped" in found[0] and "overlaps the legend" in found[1] and "12 px" in found[2]
