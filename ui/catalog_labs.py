@@ -58,7 +58,7 @@ LAB_ENTRIES: list[tuple] = [
      "seq2seq", cs.s2s_gradient_trained),
     ("s2s.context_vector", "The context vector",
      "The context vector of an RNN seq2seq model: the encoder's final hidden state, one fixed-size "
-     "thought vector that is all the decoder receives about the input sentence.",
+     "summary of the input sentence (a thought vector) that the encoder hands to the decoder.",
      "seq2seq", cs.s2s_context_vector, CONTEXT),
     ("s2s.bicontext_vector", "The context vector of a bidirectional encoder",
      "With a bidirectional RNN encoder, the context vector is the concatenation of the forward and the "
