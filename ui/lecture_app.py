@@ -110,6 +110,8 @@ def context(f) -> Context:
         sentence=f.sentence,
         sentence_b=f.sentence_b,
         capture=lambda text, grads=False: cache.get_capture(name, text, None, None, grads),
+        model_name=name,
+        load=cache.get_model,
     )
 
 

@@ -42,7 +42,7 @@ def test_keyboard_steps_three_cards_reveals_an_answer_and_draws_a_figure(app_url
         "() => [...document.querySelectorAll('.js-plotly-plot')].map("
         "gd => (gd.layout.title && gd.layout.title.text) || '')"
     )
-    assert any("one layer" in t for t in titles), titles  # the path-length graphs of this card
+    assert any("unrolled over" in t for t in titles), titles  # an RNN unrolled over time, this card's figure
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => document.body.innerText.includes('Card 3 of 55')", timeout=30_000)
     assert "card=3" in page.url
