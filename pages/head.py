@@ -7,6 +7,7 @@ from ui import cache, state
 from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pick_token
 from ui.frame import frame, intro, require_capture, show_figure
 from viz.attention import WEIGHT_SCALES, head_data, head_view, query_breakdown, temperature_whatif
+from viz.head_pooling import MAX_CELLS, display_factor
 from viz.theme import head_label
 
 f = frame("One head: scores → weights → vectors", icon=":material/center_focus_strong:")
@@ -52,6 +53,14 @@ def head_section() -> None:
                             help="per row: each row divided by its maximum; log: log10 of the weight. "
                             "Both show structure in long inputs, where every weight is small.")
     show_figure(head_view(data, scale=scale), "head_view", capture=cap)
+    factor = display_factor(len(data.q_tokens), len(data.k_tokens))
+    if factor > 1:
+        st.caption(f"{len(data.q_tokens)} tokens, pooled {factor}×{factor} for display (at most {MAX_CELLS} "
+                   f"cells a side): a **weights** cell is the weight a block of {factor} queries gives a "
+                   f"block of {factor} keys, summed over the keys and averaged over the queries, so every "
+                   "row still sums to 1; a **scores** cell is the mean of its allowed scores; **V** and "
+                   "**vectors** rows are block means. Hover a cell for its token ranges; the query "
+                   "breakdown below shows every key unpooled.")
     if len(data.q_tokens) > 64:
         st.caption(f"{len(data.q_tokens)} tokens: only the labels that fit are printed; hover a cell for "
                    f"its tokens. The page opened on {head_label(layer, focused)}, this layer's most "

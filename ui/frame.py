@@ -15,7 +15,7 @@ import streamlit as st
 from core.capture import Capture, mb
 from ui import cache, menu, policy, state
 from ui.escape import md
-from viz.theme import export_name, presentation, with_model
+from viz.theme import export_name, name_model, presentation
 
 DEFAULT_SENTENCE = "The dog ate the cat because it was hungry"
 CUSTOM = "other: hub id or local folder…"
@@ -180,10 +180,11 @@ def show_figure(fig: go.Figure, key: str, *, capture: Capture | None = None,
                 model: str | None = None):
     """Draw `fig` (in the projector theme when presentation mode is on) with export buttons.
 
-    model (default: the capture's model): put in the title and the export file names.
+    model (default: the capture's model): put in the title and the export file names (in place:
+    `fig` is the caller's figure made to be shown, not copied).
     Returns the chart's selection state when `on_select="rerun"`."""
     model = model or (capture.meta.get("model") if capture is not None else None)
-    fig = with_model(fig, model)
+    fig = name_model(fig, model)
     if state.value("present", False):
         fig = presentation(fig)
     result = st.plotly_chart(fig, key=key, on_select=on_select, selection_mode=selection_mode,

@@ -65,6 +65,17 @@ def escape_markdown(text: str, limit: int = 80) -> str:
     return md(text[:limit] + "…" if len(text) > limit else text)
 
 
+def _fragment_rerun() -> bool:
+    """True while Streamlit reruns only fragments (a widget inside an st.fragment changed):
+    such a run never calls note_page, so the page-switch flag of the last full run is stale."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+    except ImportError:
+        return False
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "fragment_ids_this_run", None))
+
+
 def _keep(key: str) -> str:
     return f"_keep_{key}"
 
@@ -142,8 +153,11 @@ def _prepare(key: str, default: Any, valid: Callable[[Any], bool], parse: Callab
     if not valid(st.session_state[keep]):
         st.session_state[keep] = default
     # On a page switch the browser resends a remounted widget's *initial* value, which Streamlit
-    # prefers to the key's state: give the widget the canonical value explicitly.
-    if st.session_state.get(_PAGE_CHANGED) or key not in st.session_state \
+    # prefers to the key's state: give the widget the canonical value explicitly. Not in a
+    # fragment rerun: there the widget's new value is the user's change (resetting it made every
+    # slider of a fragment snap back after a page switch).
+    page_changed = st.session_state.get(_PAGE_CHANGED) and not _fragment_rerun()
+    if page_changed or key not in st.session_state \
             or not valid(st.session_state[key]):
         st.session_state[key] = st.session_state[keep]
     st.session_state.setdefault(_MIRRORED, set()).add(key)

@@ -24,6 +24,7 @@ from core.attention import masked_softmax
 from core.capture import Capture
 from core.labs.arrays import as_numpy
 from core.labs.attention_stats import row_entropy
+from viz.head_pooling import MAX_CELLS, category_axis, pool_head, pool_weights
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,
@@ -33,6 +34,7 @@ from viz.theme import (
     colorbar_below,
     head_label,
     tick_room,
+    ticks_that_fit,
     token_axis,
     token_label,
 )
@@ -121,19 +123,27 @@ def head_data(cap: Capture, layer: int, head: int, stack: str | None = None,
 
 # --------------------------------------------------------------------------- heatmap pieces
 
-def hover_text(q_tokens: Sequence[str], k_tokens: Sequence[str]) -> list[list[str]] | None:
-    """'query → key' strings per cell for small matrices (None when too large to ship)."""
+def hover_text(q_tokens: Sequence[str], k_tokens: Sequence[str]) -> np.ndarray | None:
+    """'query (i) → key (j)' strings per cell [q, k] for small matrices (None when too large to
+    ship). A numpy string array, built and validated by plotly in bulk (a list of lists of
+    16,384 strings at 128 tokens cost most of a One head rerun)."""
     if len(q_tokens) * len(k_tokens) > HOVER_TEXT_CELLS:
         return None
-    qs = [f"{token_label(t)} ({i})" for i, t in enumerate(q_tokens)]
-    ks = [f"{token_label(t)} ({j})" for j, t in enumerate(k_tokens)]
-    return [[f"{q} → {k}" for k in ks] for q in qs]
+    qs = np.array([f"{token_label(t)} ({i}) → " for i, t in enumerate(q_tokens)])
+    ks = np.array([f"{token_label(t)} ({j})" for j, t in enumerate(k_tokens)])
+    return np.char.add(qs[:, None], ks[None, :])
 
 
 def matrix_heatmap(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], kind: str,
                    mask: np.ndarray | None = None, zmax: float | None = None,
-                   name: str | None = None) -> list[go.Heatmap]:
+                   name: str | None = None, cells: tuple[list[str], list[str]] | None = None
+                   ) -> list[go.Heatmap]:
     """Traces for a [q, k] matrix on token axes.
+
+    cells: (row labels, column labels) of a pooled matrix (see viz/head_pooling.py): the traces
+    sit on category axes and the hover names each cell's token ranges; masked cells are left
+    empty with no grey layer (head_view greys the panel behind them: a grey layer is as large as
+    the matrix itself).
 
     kind: "weights" (0..1 sequential), "scores" / "difference" (diverging, centred at 0).
     Masked cells (mask False) are drawn as their own grey layer and left empty (NaN) in the
@@ -141,13 +151,15 @@ def matrix_heatmap(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[st
     """
     z = np.array(z, dtype=np.float32)
     traces: list[go.Heatmap] = []
+    at = {} if cells is None else dict(y=cells[0], x=cells[1])
     if mask is not None and not mask.all():
         z[~mask] = np.nan
+    if mask is not None and not mask.all() and cells is None:
         grey = np.where(mask, np.nan, 1.0).astype(np.float32)
-        traces.append(go.Heatmap(z=grey, colorscale=[[0, MASKED], [1, MASKED]], showscale=False,
+        traces.append(go.Heatmap(z=grey, colorscale=[[0, MASKED], [1, MASKED]], showscale=False, **at,
                                  name="masked", hovertemplate="masked: not allowed (−∞ before "
                                  "softmax, weight exactly 0)<extra></extra>"))
-    text = hover_text(q_tokens, k_tokens)
+    text = hover_text(q_tokens, k_tokens) if cells is None else None
     where = "%{text}" if text is not None else "query %{y} → key %{x}"
     label = {"weights": "weight", "scores": "score", "difference": "A − B"}.get(kind, kind)
     style: dict = {}
@@ -157,7 +169,9 @@ def matrix_heatmap(z: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[st
         finite = np.abs(z[np.isfinite(z)])
         limit = zmax if zmax is not None else (float(finite.max()) if finite.size else 1.0) or 1.0
         style = dict(colorscale=DIVERGING, zmid=0.0, zmin=-limit, zmax=limit)
-    traces.append(go.Heatmap(z=z, text=text, name=name or kind,
+    if cells is not None:
+        at["hoverongaps"] = False
+    traces.append(go.Heatmap(z=z, text=text, name=name or kind, **at,
                              hovertemplate=f"{where}<br>{label} %{{z:.3f}}<extra></extra>", **style))
     return traces
 
@@ -215,8 +229,24 @@ def scaled_weights(weights: np.ndarray, scale: str) -> tuple[np.ndarray, str, fl
     raise ValueError(f"scale must be one of {WEIGHT_SCALES}, got {scale!r}")
 
 
+def grey_panel(fig: go.Figure, col: int) -> None:
+    """Grey behind subplot (1, col): the empty (NaN) cells of a pooled matrix show as masked."""
+    fig.add_shape(type="rect", xref="x domain", yref="y domain", x0=0, x1=1, y0=0, y1=1,
+                  fillcolor=MASKED, line_width=0, layer="below", row=1, col=col)
+
+
+def pooled_token_axis(tokens: Sequence[str], labels: list[str], factor: int, pixels: int | None = None,
+                      vertical: bool = False) -> dict:
+    """token_axis for an unpooled matrix (factor 1); for a pooled one, a category axis over the
+    blocks' range labels that prints the first token of every k-th block that fits."""
+    if factor == 1:
+        return token_axis(list(tokens), vertical=vertical, pixels=pixels)
+    firsts = [token_label(tokens[i]) for i in range(0, len(tokens), factor)]
+    return category_axis(labels, firsts, vertical=vertical, max_ticks=ticks_that_fit(len(labels), pixels))
+
+
 def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: str | None = None,
-              block: str = "self_attn", scale: str = "absolute") -> go.Figure:
+              block: str = "self_attn", scale: str = "absolute", max_cells: int = MAX_CELLS) -> go.Figure:
     """Scores | weights | V | vectors for one head, on the same token axes (query tokens top to
     bottom). scores [q, k] diverging at 0 with masked cells grey; weights [q, k] on 0..1 with each
     row's sum printed at its right; V [k, d_head] and vectors Z = A·V [q, d_head] on one shared
@@ -225,13 +255,21 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     Query labels are printed once, left of the scores (weights and vectors share those rows; V
     too when its keys are the same tokens); each colour scale is a horizontal bar at the bottom.
     Long inputs print only the labels that fit the panel (the hover names every token).
+    Inputs longer than max_cells tokens are pooled in blocks of f × f (viz/head_pooling.py says
+    exactly what a pooled cell is; weights rows still sum to 1); the title says "pooled f×f"
+    and the hover gives each cell's token ranges.
     scale: how the weights are coloured (see scaled_weights); the hover gives the weight."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
-    has_v = d.v is not None and d.vectors is not None
+    p = pool_head(d.scores, d.weights, d.mask, d.v, d.vectors, d.q_tokens, d.k_tokens, max_cells)
+    pooled = p.factor > 1
+    cells = (p.q_labels, p.k_labels) if pooled else None
+    has_v = p.v is not None and p.vectors is not None
     titles = ["<b>scores</b><br>S = q·kᵀ/√d", "<b>weights</b><br>A = softmax(S)"]
+    if pooled:
+        titles = ["<b>scores</b><br>block mean of S", "<b>weights</b><br>Σ over key block, mean over queries"]
     if has_v:
         titles += ["<b>V</b><br>row = key", "<b>vectors</b><br>Z = A·V"]
-    n_q, n_k = d.weights.shape
+    n_q, n_k = p.weights.shape
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
     v_labels = has_v and list(d.k_tokens) != list(d.q_tokens)  # cross-attention: V rows are other tokens
     sums = n_q <= 48
@@ -239,25 +277,31 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     set_columns(fig, [1, 1.12 if sums else 1, 0.75, 0.75][:len(titles)], gaps)
     height, top = max(540, min(950, 320 + 14 * n_q)), 92
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + COLORBAR_ROOM
-    show_mask = d.mask if not d.mask.all() else None
+    show_mask = p.mask if not p.mask.all() else None
     rows_px = height - top - bottom
-    for col, (z, kind) in enumerate(((d.scores, "scores"), (d.weights, "weights")), start=1):
-        traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask)
-        bar_title = kind
+
+    def axis(tokens: list[str], labels: list[str], pixels: int, vertical: bool = False) -> dict:
+        return pooled_token_axis(tokens, labels, p.factor, pixels, vertical)
+
+    for col, (z, kind) in enumerate(((p.scores, "scores"), (p.weights, "weights")), start=1):
+        traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask, cells=cells)
+        bar_title = kind if not pooled else f"{kind} (pooled)"
         if kind == "weights" and scale != "absolute":
-            shown, bar_title, lo, hi = scaled_weights(d.weights, scale)
+            shown, bar_title, lo, hi = scaled_weights(p.weights, scale)
             shown = np.array(shown, dtype=np.float32)
             if show_mask is not None:
-                shown[~d.mask] = np.nan
-            traces[-1].update(z=shown, zmin=lo, zmax=hi, customdata=d.weights.astype(np.float32),
+                shown[~p.mask] = np.nan
+            traces[-1].update(z=shown, zmin=lo, zmax=hi, customdata=p.weights.astype(np.float32),
                               hovertemplate=traces[-1].hovertemplate.replace("%{z:.3f}", "%{customdata:.4f}"))
         place_colorbar(fig, traces[-1], (col, col), bar_title)
         for trace in traces:
             fig.add_trace(trace, row=1, col=col)
+        if pooled and show_mask is not None:  # masked blocks are empty cells over a grey panel
+            grey_panel(fig, col)
         x0, x1 = fig.get_subplot(1, col).xaxis.domain
         cols_px = int(FIGURE_WIDTH * (x1 - x0))
-        fig.update_xaxes(token_axis(d.k_tokens, pixels=cols_px), tickangle=-60, row=1, col=col)
-        fig.update_yaxes(token_axis(d.q_tokens, vertical=True, pixels=rows_px), showticklabels=col == 1,
+        fig.update_xaxes(axis(d.k_tokens, p.k_labels, cols_px), tickangle=-60, row=1, col=col)
+        fig.update_yaxes(axis(d.q_tokens, p.q_labels, rows_px, vertical=True), showticklabels=col == 1,
                          row=1, col=col)
     fig.update_yaxes(title_text="query", row=1, col=1)
     if sums:  # row sums: a column of text just right of the weights
@@ -267,19 +311,22 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
                                  cliponaxis=False), row=1, col=2)
         fig.update_xaxes(range=[-0.5, n_k - 0.5], row=1, col=2)
     if has_v:
-        limit = float(np.abs(d.v).max()) or 1.0
-        for col, (z, tokens, name) in enumerate(((d.v, d.k_tokens, "V"), (d.vectors, d.q_tokens, "vectors")),
-                                                 start=3):
+        limit = float(np.abs(p.v).max()) or 1.0
+        panels = ((p.v, d.k_tokens, p.k_labels, "V"), (p.vectors, d.q_tokens, p.q_labels, "vectors"))
+        for col, (z, tokens, labels, name) in enumerate(panels, start=3):
+            rows = dict(y=labels, hovertemplate=f"{name} rows %{{y}}, dim %{{x}}<br>block mean %{{z:.3f}}"
+                        "<extra></extra>") if pooled else dict(
+                hovertemplate=f"{name} row %{{y}}, dim %{{x}}<br>%{{z:.3f}}<extra></extra>")
             hm = go.Heatmap(z=z.astype(np.float32), colorscale=DIVERGING, zmid=0, zmin=-limit,
-                            zmax=limit, name=name, showscale=False,
-                            hovertemplate=f"{name} row %{{y}}, dim %{{x}}<br>%{{z:.3f}}<extra></extra>")
+                            zmax=limit, name=name, showscale=False, **rows)
             if col == 4:
                 place_colorbar(fig, hm, (3, 4), "V and vectors (one scale)")
             fig.add_trace(hm, row=1, col=col)
-            fig.update_yaxes(token_axis(tokens, vertical=True, pixels=rows_px),
+            fig.update_yaxes(axis(tokens, labels, rows_px, vertical=True),
                              showticklabels=col == 3 and v_labels, row=1, col=col)
             fig.update_xaxes(showgrid=False, title_text="dimension", title_standoff=4, row=1, col=col)
-    base_layout(fig, f"{d.label}: scores → weights → vectors", height=height)
+    pooled_note = (f" (pooled {p.factor}×{p.factor}: hover shows token ranges)" if pooled else "")
+    base_layout(fig, f"{d.label}: scores → weights → vectors{pooled_note}", height=height)
     fig.update_layout(margin=dict(t=top, b=bottom, l=10, r=10))
     return fig
 
@@ -330,31 +377,41 @@ def query_breakdown(data: HeadData | Capture, query: int, layer: int = 0, head: 
 # --------------------------------------------------------------------------- (c) temperature what-if
 
 def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int = 0, head: int = 0,
-                       stack: str | None = None, block: str = "self_attn") -> go.Figure:
+                       stack: str | None = None, block: str = "self_attn",
+                       max_cells: int = MAX_CELLS) -> go.Figure:
     """The model's weights next to the what-if softmax(scores / T), same mask, same 0..1 scale.
 
     T > 1 flattens each row (entropy rises towards log n); T < 1 sharpens it towards the argmax,
-    which never changes. This is **not** what the model computes (it uses T = 1)."""
+    which never changes. This is **not** what the model computes (it uses T = 1). Inputs longer
+    than max_cells are pooled like head_view's weights (rows still sum to 1)."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
     what_if = weights_at_temperature(d.scores, d.mask, temperature)
-    h_model = float(row_entropy(d.weights).mean())
+    h_model = float(row_entropy(d.weights).mean())  # entropies of the full rows, never pooled
     h_what = float(row_entropy(what_if).mean())
+    p = pool_head(d.scores, d.weights, d.mask, None, None, d.q_tokens, d.k_tokens, max_cells)
+    cells = (p.q_labels, p.k_labels) if p.factor > 1 else None
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.04, subplot_titles=[
         f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
         f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>mean entropy {h_what:.2f} nats"])
-    show_mask = d.mask if not d.mask.all() else None
-    for col, z in ((1, d.weights), (2, what_if)):
-        for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask):
+    show_mask = p.mask if not p.mask.all() else None
+    for col, z in ((1, p.weights), (2, pool_weights(what_if, p.factor))):
+        if cells is not None and show_mask is not None:  # masked blocks are empty cells over a grey panel
+            grey_panel(fig, col)
+        for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask, cells=cells):
             if trace.name != "masked":
                 trace.showscale = False
                 if col == 2:
                     place_colorbar(fig, trace, (1, 2), "weight (both panels)")
             fig.add_trace(trace, row=1, col=col)
-        fig.update_xaxes(token_axis(d.k_tokens), tickangle=-60, title_text="key", row=1, col=col)
-        fig.update_yaxes(token_axis(d.q_tokens, vertical=True), showticklabels=col == 1, row=1, col=col)
+        fig.update_xaxes(pooled_token_axis(d.k_tokens, p.k_labels, p.factor), tickangle=-60, title_text="key",
+                         row=1, col=col)
+        fig.update_yaxes(pooled_token_axis(d.q_tokens, p.q_labels, p.factor, vertical=True),
+                         showticklabels=col == 1, row=1, col=col)
     fig.update_yaxes(title_text="query", row=1, col=1)
+    pooled_note = f", pooled {p.factor}×{p.factor}" if p.factor > 1 else ""
     base_layout(fig, f"What if: temperature T = {temperature:g} for {d.label} "
-                "(a what-if, not the model)", height=max(460, min(850, 260 + 12 * len(d.q_tokens))))
+                f"(a what-if, not the model{pooled_note})",
+                height=max(460, min(850, 260 + 12 * len(d.q_tokens))))
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + 24 + COLORBAR_ROOM  # + axis title
     fig.update_layout(margin=dict(t=90, b=bottom))
     return fig

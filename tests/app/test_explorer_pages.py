@@ -141,3 +141,20 @@ def test_text_past_the_context_is_cut_with_a_notice_and_odd_unicode_is_fine():
     at.text_area(key="s").set_value("مرحبا 🙂 naïve\u200b café \x07 ok").run()
     assert not at.exception and not at.error
     assert _charts(at)
+
+
+def test_head_page_pools_a_long_text_and_says_how():
+    """~400 MiniLM tokens: drawn pooled 2×2 (at most 256 cells a side), said on the page and in
+    the titles; the JSON of the head figure stays well under the unpooled size."""
+    words = ("The old lighthouse keeper climbed the stairs every evening before the storm arrived. "
+             * 30).split()
+    at = _run("head", s=" ".join(words[:400]))
+    n_tokens = len(_charts(at)[1]["data"][0]["x"])  # the query breakdown: one bar per key, unpooled
+    assert 256 < n_tokens <= 512
+    head_view, _, what_if = _charts(at)[:3]
+    assert "pooled 2×2: hover shows token ranges" in head_view["layout"]["title"]["text"]
+    assert "pooled 2×2" in what_if["layout"]["title"]["text"]
+    assert len(json.dumps(head_view)) < 1_500_000
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{n_tokens} tokens, pooled 2×2 for display" in captions
+    assert "every row still sums to 1" in captions

@@ -107,3 +107,21 @@ def test_switching_pages_keeps_the_model_sentence_and_url(app_url, page, settle)
         assert box.input_value() == "Birds sing at dawn", label
         assert "dawn" in page.url
     assert "birds" in charts(page)[0]["ticktext"]
+
+
+def test_a_slider_in_a_fragment_keeps_its_new_value_after_a_page_load(app_url, page, settle):
+    """The One head page's head slider lives in an st.fragment. Right after a page load, moving it
+    must redraw the figure for the new head and stay there (it used to snap back: the fragment
+    rerun reset the widget to its value from before the move)."""
+    page.goto(f"{app_url}/head?head=2&layer=1")
+    settle(page)
+    head = page.locator("[data-testid='stSlider'] input[type='range']").nth(1)
+    assert head.get_attribute("value") == "2"
+    head.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text"
+                           ".includes('L1H3:')", timeout=60_000)
+    settle(page)
+    assert head.get_attribute("value") == "3"
+    assert "head=3" in page.url
+    assert "L1H3:" in charts(page)[0]["title"]
