@@ -100,8 +100,10 @@ def lecture_html(title: str, slides: list[SlideContent], answers_open: bool = Fa
     # one figure after another once the page has loaded, so the first card shows at once
     draw = (
         "var specs=" + data + ";function draw(i){if(i>=specs.length)return;var s=specs[i];"
-        "Plotly.newPlot('fig'+i,s.data,s.layout,{responsive:true,displaylogo:false})"
-        ".then(function(){setTimeout(function(){draw(i+1);},0);});}"
+        "var next=function(){setTimeout(function(){draw(i+1);},0);};"
+        # one figure that plotly.js cannot draw must not stop the figures after it
+        "try{Plotly.newPlot('fig'+i,s.data,s.layout,{responsive:true,displaylogo:false})"
+        ".then(next,next);}catch(e){next();}}"
         "window.addEventListener('load',function(){draw(0);});"
     )
     return (
