@@ -190,7 +190,8 @@ def context_halves_figure(vector: np.ndarray, halves: Sequence[str] = ("context 
                                  hovertemplate="dim %{x}: %{z:.3f}<extra></extra>"), row=1, col=i)
         fig.update_yaxes(visible=False, row=1, col=i)
         fig.update_xaxes(showticklabels=False, row=1, col=i)  # the hover gives each dimension
-    fig = base_layout(fig, title, height=220)
+    # 260 px: at 220 the colour bar's automargin leaves plotly.js 4 no plot area (it refuses to draw)
+    fig = base_layout(fig, title, height=260)
     fig.update_layout(margin=dict(t=70, b=COLORBAR_ROOM + 10))
     return fig
 

@@ -75,6 +75,7 @@ def test_exported_lecture_opens_offline_with_every_figure_drawn(page, tmp_path):
     )
     drawn = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd.data.length)")
     assert len(drawn) == n_figures and all(n >= 1 for n in drawn)
+    assert page.evaluate("() => window.figureErrors") == 0  # plotly.js refused none of them
     leaving = [u for u in requests if not u.startswith(("file:", "data:"))]
     assert not leaving, leaving
     assert page.locator("section.slide").count() == len(slides)
