@@ -16,9 +16,6 @@ from ui.catalog_figures import Context
 S2S_SENTENCE = "the small girl does not see the red car of the dog"
 S2S_MODEL = "attention"
 GRAD_WORDS, GRAD_SENTENCES = 25, 20
-# ui/seq2seq_panels.py's notes where a model has no attention to draw
-GRU_SELF = "A GRU decoder has no self-attention:<br>what it wrote so far is folded into its one state."
-NO_CROSS = "No attention: this decoder's only view of the source<br>is the context vector it read."
 
 
 @lru_cache(maxsize=4)
@@ -74,7 +71,8 @@ def s2s_cross_row(ctx: Context, kind: str = S2S_MODEL, i: int = 0) -> go.Figure:
 
     tr = _translation(kind)
     cross = None if tr.cross_attention is None else tr.cross_attention[i]
-    return vs.attention_row_figure(cross, tr.source, "Cross-attention on the source", NO_CROSS, _truth(tr, i))
+    return vs.attention_row_figure(cross, tr.source, "Cross-attention on the source", vs.NO_CROSS_ATTENTION,
+                                   _truth(tr, i))
 
 
 def s2s_self_row(ctx: Context, kind: str = "transformer") -> go.Figure:
@@ -85,7 +83,7 @@ def s2s_self_row(ctx: Context, kind: str = "transformer") -> go.Figure:
     i = len(tr.steps) - 1
     row = None if tr.self_attention is None else tr.self_attention[-1].mean(0)[i, : i + 1]
     labels = ["<bos>", *tr.target[:i]]
-    return vs.attention_row_figure(row, labels, "Decoder self-attention (causal)", GRU_SELF)
+    return vs.attention_row_figure(row, labels, "Decoder self-attention (causal)", vs.NO_SELF_ATTENTION)
 
 
 # ------------------------------------------------------------------ alignment

@@ -24,8 +24,6 @@ from viz.theme import head_label
 
 model_of = st.cache_resource(load, show_spinner=False)
 MEAN = "mean of the heads, last layer"
-GRU_SELF = "A GRU decoder has no self-attention:<br>what it wrote so far is folded into its one state."
-NO_CROSS = "No attention: this decoder's only view of the source<br>is the context vector it read."
 
 
 def quote(card: str) -> str:
@@ -97,13 +95,13 @@ def _decode_view(tr: Translation, playing: bool) -> None:
         if ref is not None and i < len(ref.target) and tuple(tr.target[:i + 1]) == ref.target[:i + 1]:
             truth = ref.alignment[i]
         cross = None if tr.cross_attention is None else tr.cross_attention[i]
-        show_figure(vs.attention_row_figure(cross, tr.source, "Cross-attention on the source", NO_CROSS,
-                                            truth),
+        show_figure(vs.attention_row_figure(cross, tr.source, "Cross-attention on the source",
+                                            vs.NO_CROSS_ATTENTION, truth),
                     key="s2s_cross_row", export=False)
         self_row = None if tr.self_attention is None else tr.self_attention[-1].mean(0)[i, :i + 1]
         show_figure(vs.attention_row_figure(self_row, ["<bos>", *tr.target[:i]],
                                             "Decoder self-attention (causal)",
-                                            GRU_SELF), key="s2s_self_row", export=False)
+                                            vs.NO_SELF_ATTENTION), key="s2s_self_row", export=False)
     if cross is not None:
         j = int(np.argmax(cross))
         note = " (a true source word of this step, in blue)" if j in truth else ""

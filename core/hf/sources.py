@@ -27,6 +27,7 @@ import torch
 from core.hf import hub
 from core.hf.converted import converted_folder
 from core.hf.placement import Placement
+from core.hf.serial import pretrained
 from core.hf.weights import check_weights
 from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 
@@ -120,7 +121,7 @@ def _convert_gguf(gguf: Path, out: Path, report: Progress, label: str) -> None:
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     report(0.3, f"{label}: dequantizing the GGUF weights to float32")
     model = with_heartbeat(
-        lambda: AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32),
+        lambda: pretrained(AutoModelForCausalLM, gguf.parent, gguf_file=gguf.name, dtype=torch.float32),
         report, 0.3, 0.85, f"{label}: dequantizing the GGUF weights to float32", expected_seconds=30)
     report(0.85, f"{label}: writing the safetensors copy")
     save_model(model, str(out / "model.safetensors"))
@@ -161,11 +162,11 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
     except ValueError as err:
         raise ValueError(f"{folder}: {err} (Attention Lab never runs a model's own custom code)") from None
     cls = _model_class(config)
-    model, loading = cls.from_pretrained(folder, config=config, attn_implementation=register(),
-                                         **(placement or Placement()).from_pretrained_kwargs(),
-                                         trust_remote_code=False, local_files_only=True,
-                                         use_safetensors=None if allow_pickle else True,
-                                         output_loading_info=True)
+    model, loading = pretrained(cls, folder, config=config, attn_implementation=register(),
+                                **(placement or Placement()).from_pretrained_kwargs(),
+                                trust_remote_code=False, local_files_only=True,
+                                use_safetensors=None if allow_pickle else True,
+                                output_loading_info=True)
     if loading.get("missing_keys"):  # never show attention of randomly initialised weights
         missing = sorted(loading["missing_keys"])
         raise ValueError(f"{folder}: the checkpoint lacks {len(missing)} weights of {cls.__name__} "

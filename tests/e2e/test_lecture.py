@@ -24,6 +24,8 @@ def test_keyboard_steps_three_cards_reveals_an_answer_and_draws_a_figure(app_url
     page.goto(f"{app_url}/lecture?present=1")
     settle(page, min_charts=0)
     assert "Card 1 of 55" in _card_number(page)
+    # the key listener is installed by a component iframe that may load after the page settles
+    page.wait_for_function("() => !!document.__lectureKeys", timeout=60_000)
     page.locator(".lecture-q").click()  # focus the page, not a text box
     for expected in (2, 3, 4):
         page.keyboard.press("ArrowRight")
