@@ -70,7 +70,9 @@ def softmax_jacobian(logits: torch.Tensor, temperature: float = 1.0) -> torch.Te
     z = checked_logits(logits)
     if not temperature > 0 or temperature == float("inf"):
         raise ValueError(f"temperature must be a positive finite number, got {temperature!r}")
-    s = torch.softmax(z / temperature, dim=-1)
+    # softmax is shift-invariant: shifting by the max first keeps z / T from overflowing
+    # (z = [1e308, -1e308], T = 0.1); a logit far below the max becomes -inf, i.e. s_i = 0.
+    s = torch.softmax((z - z.amax(-1, keepdim=True)) / temperature, dim=-1)
     return (torch.diag_embed(s) - s.unsqueeze(-1) * s.unsqueeze(-2)) / temperature
 
 

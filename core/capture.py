@@ -222,19 +222,6 @@ def reuse_freed_memory(mmap_threshold: int = 32 * 2**20) -> bool:
         return False
 
 
-def release_freed_memory() -> None:
-    """Give memory freed by evicted captures back to the OS (glibc malloc_trim; no-op elsewhere)."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        if name:
-            ctypes.CDLL(name).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 class Recorder:
     """Collects named tensors during one forward pass, and their gradients after it.
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -51,11 +52,21 @@ __all__ = [
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
+def _inside(path: Path, roots: Sequence[str | Path]) -> bool:
+    resolved = path.expanduser().resolve()
+    for root in roots:
+        root = Path(root).expanduser().resolve()
+        if resolved == root or root in resolved.parents:
+            return True
+    return False
+
+
 def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pickle: bool = False,
                max_tokens: int = DEFAULT_MAX_TOKENS, cache_dir: str | Path | None = None,
                device: str | None = None, dtype: str | torch.dtype | None = None,
                device_map: str | dict | None = None, max_memory: dict | None = None,
-               offload_folder: str | Path | None = None) -> Model:
+               offload_folder: str | Path | None = None,
+               allowed_roots: Sequence[str | Path] | None = None) -> Model:
     """The model called `name` (see AVAILABLE, the module docstring), ready to `.capture(text)`.
 
     progress(fraction, message): called while 'smollm2' is converted on first use.
@@ -68,6 +79,9 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
     device_map, max_memory, offload_folder: accelerate's big-model inference for models that do
         not fit one device (device_map='auto' spreads layers over GPUs, CPU and disk), passed to
         transformers' from_pretrained (core/hf/placement.py).
+    allowed_roots: when given (a server), local folders must lie inside one of these folders
+        (after following symlinks); other paths are refused with a message that does not say
+        whether they exist, and hub-id shaped names outside them are only looked up on the hub.
     Raises ModelNotFoundError (a LookupError and ValueError) listing the names that work.
     """
     start = time.perf_counter()
@@ -120,6 +134,12 @@ def load_model(name: str | tuple, *, progress: Progress | None = None, allow_pic
         model.info["load_seconds"] = round(time.perf_counter() - start, 3)
         return model
     path = Path(key).expanduser()
+    if allowed_roots is not None and not _inside(path, allowed_roots):
+        if key.startswith((".", "/", "~")) or not _HUB_ID.match(key):  # a path: say nothing about it
+            raise ModelNotFoundError(f"{key!r}: local model folders must be inside the folders this app "
+                                     f"may read ({', '.join(str(r) for r in allowed_roots)}); use one of "
+                                     f"{', '.join(AVAILABLE)}, a folder there, or a Hugging Face hub id")
+        return load_hub(key, allow_pickle, max_tokens)  # hub-id shaped: never read as a folder here
     if path.is_dir():
         return load_folder(path, key, allow_pickle, max_tokens, placement)
     if path.exists() or key.startswith((".", "/", "~")) or not _HUB_ID.match(key):

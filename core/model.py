@@ -157,6 +157,30 @@ class TransformerOutput(NamedTuple):
     memory: torch.Tensor | None = None
 
 
+def _tensor(values, what: str, expected: str) -> torch.Tensor:
+    try:
+        return torch.as_tensor(values)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"{what} must be {expected}, got {type(values).__name__}: "
+                         f"{str(values)[:60]}") from None
+
+
+def check_like(values: torch.Tensor | list | None, ids: torch.Tensor, what: str) -> torch.Tensor | None:
+    """A per-token tensor (attention_mask, token_type_ids) checked against ids [batch, pos]:
+    returned as an integer tensor of the same shape, or a ValueError naming `what`."""
+    if values is None:
+        return None
+    values = _tensor(values, what, f"a tensor shaped like the ids {tuple(ids.shape)}")
+    if values.dim() == 1:
+        values = values[None]
+    if tuple(values.shape) != tuple(ids.shape):
+        raise ValueError(f"{what} has shape {tuple(values.shape)}; it must match the ids: "
+                         f"{tuple(ids.shape)} ([batch, pos], one entry per token)")
+    if values.dtype.is_floating_point and not torch.isin(values, torch.tensor([0.0, 1.0])).all():
+        raise ValueError(f"{what} must hold integers (1 = real token, 0 = padding for a mask)")
+    return values.long()
+
+
 class Transformer(nn.Module):
     """The from-scratch Transformer of `TransformerConfig`.
 
@@ -185,16 +209,16 @@ class Transformer(nn.Module):
     # ------------------------------------------------------------------ checks
     def check_ids(self, ids: torch.Tensor | list, what: str = "input_ids") -> torch.Tensor:
         """Validate token ids and return them as LongTensor [batch, pos]."""
-        ids = torch.as_tensor(ids)
-        if ids.dtype.is_floating_point or ids.dtype == torch.bool:
+        ids = _tensor(ids, what, "integer token ids (a list or LongTensor [pos] or [batch, pos])")
+        if ids.numel() == 0:
+            raise ValueError(f"{what} is empty: give at least one token")
+        if ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool:
             raise ValueError(f"{what} must be integer token ids, got dtype {ids.dtype}")
         ids = ids.long()
         if ids.dim() == 1:
             ids = ids[None]
         if ids.dim() != 2:
             raise ValueError(f"{what} must have shape [pos] or [batch, pos], got {tuple(ids.shape)}")
-        if ids.shape[1] == 0:
-            raise ValueError(f"{what} is empty: give at least one token")
         if ids.shape[1] > self.cfg.max_len:
             raise ValueError(f"{what} has {ids.shape[1]} tokens but this model accepts at most "
                              f"max_len={self.cfg.max_len}")
@@ -221,6 +245,11 @@ class Transformer(nn.Module):
                 target_attention_mask: torch.Tensor | None = None) -> TransformerOutput:
         """input_ids [batch, pos] (or [pos]); attention_mask [batch, pos], 1 for real tokens."""
         input_ids = self.check_ids(input_ids)
+        if target_ids is not None and self.cfg.arch != "encoder-decoder":
+            raise ValueError(f"target_ids is only for encoder-decoder models; this is an {self.cfg.arch} "
+                             "model (its input_ids are all it reads)")
+        attention_mask = check_like(attention_mask, input_ids, "attention_mask")
+        token_type_ids = check_like(token_type_ids, input_ids, "token_type_ids")
         dtype = self.token.weight.dtype
         pad = self._padding(attention_mask)
         x = self.embed(input_ids, token_type_ids)
@@ -236,6 +265,7 @@ class Transformer(nn.Module):
         if target_ids is None:
             raise ValueError("an encoder-decoder model needs target_ids (the decoder input)")
         target_ids = self.check_ids(target_ids, "target_ids")
+        target_attention_mask = check_like(target_attention_mask, target_ids, "target_attention_mask")
         t = target_ids.shape[1]
         tgt_mask = causal_mask(t)[None, None]
         if target_attention_mask is not None:

@@ -42,4 +42,3 @@ n_heads = cap[f"{stack}.{layer}.{block}.weights"].shape[1]
 word_head = state.selectbox("Heads", [-1, *range(n_heads)], "word_head", default=-1,
                             format_func=lambda h: "mean of all heads" if h == -1 else f"head {h}")
 show_figure(word_view(cap, layer, None if word_head == -1 else int(word_head), stack, block), "words")
-state.publish()

@@ -6,6 +6,7 @@ import streamlit as st
 from core.labs.anatomy import block_walk, feed_forward, follow, token_norms
 from ui import state
 from ui.cache import get_model
+from ui.escape import md
 from ui.frame import frame, show_figure
 from viz import anatomy as va
 
@@ -44,7 +45,7 @@ token = state.selectbox("Follow the token", list(range(len(tokens))), "atok", de
 order = ("**post-norm** (the paper's order: sublayer, residual add, then LayerNorm)" if walk.order == "post"
          else f"**pre-norm** ({walk.norm_kind} *before* each sublayer, residual add after; the stack's last "
               f"{walk.norm_kind} comes after the final layer)")
-st.markdown(f"{model.name} is a {walk.family} model: {order}.")
+st.markdown(f"{md(model.name)} is a {walk.family} model: {order}.")
 shapes = [" × ".join(map(str, s.x.shape)) for s in walk.steps]
 show_figure(va.step_norms(walk.names, shapes, tokens, token_norms(walk)), key="anatomy_steps")
 st.caption(f"Every step is one vector per token: {len(tokens)} × {walk.steps[-1].x.shape[1]}. "
@@ -61,8 +62,8 @@ path = follow(walk, token)
 show_figure(va.follow_token(walk.names, [s.part for s in walk.steps], path["norm"], path["cosine_to_input"],
                             tokens[token]), key="anatomy_follow")
 last = path["cosine_to_input"][-1]
-st.caption(f"After the whole layer, “{tokens[token]}” keeps cosine {last:.3f} with its input: the residual "
-           "connections carry the input through and each sublayer adds to it.")
+st.caption(f"After the whole layer, “{md(tokens[token])}” keeps cosine {last:.3f} with its input: "
+           "the residual connections carry the input through and each sublayer adds to it.")
 
 st.subheader("What the attention layer outputs")
 W_O = walk.step("output projection W_O").x

@@ -85,7 +85,8 @@ elif state.toggle("Run minilm-scratch with and without position embeddings", "ab
             st.error(f"Could not run {name}: {type(exc).__name__}")
             break
     if len(results) == len(ABLATION):
-        columns = st.columns(len(ABLATION))
+        # side by side on a laptop; one under the other on a projector (three panels need the width)
+        columns = [st.container() for _ in ABLATION] if f.presentation else st.columns(len(ABLATION))
         for col, (name, res) in zip(columns, results.items(), strict=True):
             with col:
                 head_here = min(head, res.weights_a.shape[1] - 1)
@@ -95,4 +96,3 @@ elif state.toggle("Run minilm-scratch with and without position embeddings", "ab
                                          f"L{layer_here}H{head_here}: word by word")
                 show_figure(fig, f"ablation-{name}", model=name)
                 st.metric(f"{name}: max |A − B| over all heads", f"{res.max_diff:.2g}")
-state.publish()

@@ -8,8 +8,8 @@ from core.labs.decoding import generate, next_tokens, seq2seq_generate
 from core.labs.toy_reverser import BOS, EOS, VOCAB, WORDS, encode_words, load_reverser
 from ui import state
 from ui.cache import get_model
+from ui.escape import md
 from ui.frame import frame, show_figure
-from ui.text import escaped
 from viz import decoding as vd
 
 f = frame("The decoder side", icon=":material/keyboard_double_arrow_right:")
@@ -41,7 +41,7 @@ if kind == "smollm2":
     try:
         table, gen = decoder_views(prompt, chat, max_new)
     except Exception as err:  # the package may be missing: say so, keep the page
-        st.error(f"SmolLM2 could not run: {escaped(str(err))}")
+        st.error(f"SmolLM2 could not run: {md(str(err))}")
         st.stop()
     st.subheader("Shifted input: every position predicts the next token")
     st.markdown(
@@ -59,7 +59,7 @@ if kind == "smollm2":
             "**The causal mask** keeps position i from seeing positions after i: without it, training on "
             "shifted text would let each position read the answer. Because of the mask, the one forward "
             "pass over the whole sentence gives every position's prediction at once.\n\n"
-            f"After the last prompt token the most probable next token is “{escaped(top1)}” "
+            f"After the last prompt token the most probable next token is “{md(top1)}” "
             f"(p = {table.top_probs[-1][0]:.2f}).")
     st.subheader("Generation, one token at a time, until the end-of-sequence token")
     n_layers = gen.steps[0].self_attention.shape[0] if gen.steps else 1
@@ -69,10 +69,10 @@ if kind == "smollm2":
                                         f"What each new token attended to (layer {layer}, mean of heads)"),
                 key="dec_gen")
     said = "".join(s.token for s in gen.steps if not s.is_eos)
-    end = (f"stopped because it produced its end-of-sequence token {escaped(gen.eos)}"
+    end = (f"stopped because it produced its end-of-sequence token {md(gen.eos)}"
            if gen.stopped == "eos" else
-           f"stopped after {len(gen.steps)} tokens without the end-of-sequence token {escaped(gen.eos)}")
-    st.markdown(f"Greedy decoding (always the most probable token) generated “{escaped(said.strip())}” and "
+           f"stopped after {len(gen.steps)} tokens without the end-of-sequence token {md(gen.eos)}")
+    st.markdown(f"Greedy decoding (always the most probable token) generated “{md(said.strip())}” and "
                 f"{end}. Each step is a full forward pass over everything so far; the new row can only "
                 "attend to tokens to its left.")
     st.dataframe({"step": list(range(1, len(gen.steps) + 1)), "token": [s.token for s in gen.steps],
@@ -92,7 +92,7 @@ else:
     try:
         ids = encode_words(source)
     except ValueError as err:
-        st.warning(escaped(str(err)))
+        st.warning(md(str(err)))
         st.stop()
     gen = seq2seq_generate(reverser(), ids + [EOS], BOS, EOS, max_new=10, vocab=VOCAB)
     layer = state.slider("Layer", "dslayer", 0, gen.steps[0].cross_attention.shape[0] - 1, 1)
@@ -105,6 +105,6 @@ else:
                                         f"Self-attention: each step over the outputs so far (layer {layer})"),
                 key="dec_self")
     out = " ".join(s.token for s in gen.steps)
-    st.markdown(f"Output: **{escaped(out)}** ({'ended with' if gen.stopped == 'eos' else 'no'} "
-                f"{escaped(gen.eos)}). Step probabilities: "
-                + ", ".join(f"{escaped(s.token)} {s.prob:.2f}" for s in gen.steps) + ".")
+    st.markdown(f"Output: **{md(out)}** ({'ended with' if gen.stopped == 'eos' else 'no'} "
+                f"{md(gen.eos)}). Step probabilities: "
+                + ", ".join(f"{md(s.token)} {s.prob:.2f}" for s in gen.steps) + ".")

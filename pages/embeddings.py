@@ -5,8 +5,8 @@ import streamlit as st
 from core.labs.embeddings import cosine_matrix, minilm_table, pca, sentence_embeddings
 from ui import state
 from ui.cache import get_model
+from ui.escape import md
 from ui.frame import frame, show_figure
-from ui.text import escaped
 from viz import embeddings as ve
 
 f = frame("Embedding space", icon=":material/scatter_plot:")
@@ -23,7 +23,7 @@ def table():
 try:
     emb = table()
 except ValueError as err:
-    st.error(escaped(str(err)))
+    st.error(md(str(err)))
     st.stop()
 vocab, dim = emb.shape
 st.info(
@@ -31,7 +31,7 @@ st.info(
     f"input embedding table: {vocab:,} tokens × {dim} numbers. What differs from GloVe: these vectors were "
     "trained together with the whole model (GloVe fits word co-occurrence counts on its own), and the "
     "vocabulary is WordPiece **sub-word** tokens, so a word the vocabulary splits (e.g. “embeddings” → "
-    f"{escaped(', '.join(emb.word_vector('embeddings').pieces))}) is shown here as the **average of its "
+    f"{md(', '.join(emb.word_vector('embeddings').pieces))}) is shown here as the **average of its "
     "pieces**.", icon=":material/info:")
 
 c1, c2 = st.columns([1, 2])
@@ -41,15 +41,15 @@ try:
     wv = emb.word_vector(word)
     pairs = emb.nearest(word, k)
 except ValueError as err:
-    st.warning(escaped(str(err)))
+    st.warning(md(str(err)))
 else:
     a, b = st.columns([3, 2])
     with a:
         show_figure(ve.vector_values(wv.word, wv.vector), key="emb_vector")
         pieces = " + ".join(wv.pieces)
         first = ", ".join(f"{x:.2f}" for x in wv.vector[:4])
-        st.caption(f"“{escaped(wv.word)}” → [{first}, …] ({dim} values)."
-                   + (f" Averaged over its {len(wv.pieces)} pieces: {escaped(pieces)}." if wv.averaged else
+        st.caption(f"“{md(wv.word)}” → [{first}, …] ({dim} values)."
+                   + (f" Averaged over its {len(wv.pieces)} pieces: {md(pieces)}." if wv.averaged else
                       " One whole token in the vocabulary."))
     with b:
         show_figure(ve.neighbours(wv.word, pairs), key="emb_nearest")
@@ -63,10 +63,10 @@ try:
     answer = emb.analogy(aw, bw, cw, k=8)
     show_figure(ve.neighbours("", answer, f"{aw} − {bw} + {cw} ≈ … (a, b, c themselves left out)"),
                 key="emb_analogy")
-    st.caption(f"Best answer: “{escaped(answer[0][0])}” (cosine {answer[0][1]:.3f}). Input embeddings of a "
+    st.caption(f"Best answer: “{md(answer[0][0])}” (cosine {answer[0][1]:.3f}). Input embeddings of a "
                "contextual model keep some of GloVe's famous directions, but not reliably: try several.")
 except ValueError as err:
-    st.warning(escaped(str(err)))
+    st.warning(md(str(err)))
 
 st.subheader("A map of your words (PCA)")
 words_text = state.text("Words (comma separated)", "ewords",
@@ -83,9 +83,9 @@ try:
                f"{proj.explained[:2].sum():.0%} of their variance (computed with numpy). Diamonds: words "
                "averaged over sub-word pieces.")
     for p in problems:
-        st.warning(escaped(p))
+        st.warning(md(p))
 except ValueError as err:
-    st.warning(escaped(str(err)))
+    st.warning(md(str(err)))
 
 st.subheader("Sequence → vector: sentence embeddings")
 st.markdown("all-MiniLM-L6-v2 is a sentence-embedding model: it turns a whole sentence into **one** vector "
@@ -107,4 +107,4 @@ try:
         st.caption(f"Most similar pair: {i + 1} and {j + 1} (cosine {sim[i, j]:.3f}). Mean pooling ignores "
                    "order only partly: the transformer saw word order before the pooling.")
 except ValueError as err:
-    st.warning(escaped(str(err)))
+    st.warning(md(str(err)))

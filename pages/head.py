@@ -77,7 +77,6 @@ def head_section() -> None:
                 "winning key never changes: the argmax of a row is the same for every T. Scaling by "
                 "1/√d_head is such a temperature, built in.")
     temperature_section(data)
-    state.publish()
 
 
 @st.fragment
@@ -86,7 +85,6 @@ def query_section(data) -> None:
     default_query = data.q_tokens.index("it") if "it" in data.q_tokens else min(1, len(data.q_tokens) - 1)
     query = pick_token(data.q_tokens, "query", "Query token", default=default_query)
     show_figure(query_breakdown(data, query), "query_row")
-    state.publish()
 
 
 @st.fragment
@@ -94,8 +92,6 @@ def temperature_section(data) -> None:
     """A temperature change redraws only the what-if figure."""
     temperature = state.slider("Temperature T (what-if)", "T", 0.1, 5.0, 1.0, step=0.1)
     show_figure(temperature_whatif(data, float(temperature)), "temperature")
-    state.publish()
 
 
 head_section()
-state.publish()

@@ -16,9 +16,12 @@ lecture = la.current()
 slides = lecture.slides
 n = len(slides)
 
+FIGURE_HEIGHT = 430  # projector: the tallest figure that fits 1280x720 below the nav row and 2-line card
 st.markdown(
     "<style>.lecture-q{font-size:2.3rem;font-weight:700;line-height:1.2;margin:.2rem 0 .6rem}"
     ".lecture-a{font-size:1.5rem;line-height:1.4} .lecture-a li{margin:.2rem 0}"
+    # with its figure on, the card steps back (smaller type) so the figure fits the screen
+    ".lecture-q.with-figure{font-size:1.6rem;margin:0 0 .3rem} .lecture-a.with-figure{font-size:1.15rem}"
     + (  # projector: the card, not the page title, gets the screen
         "[data-testid='stMain'] h1{display:none} [data-testid='stMainBlockContainer']{padding-top:1.5rem}"
         if f.presentation
@@ -28,7 +31,11 @@ st.markdown(
     unsafe_allow_html=True,
 )
 
-top = st.columns([3, 2, 2])
+if f.presentation:  # projector: the jump list, screen and deck loader fold into the nav row's "Cards"
+    nav = st.container(horizontal=True, gap="small")
+    top = [nav.popover("Cards", icon=":material/list:")] * 3
+else:
+    top, nav = st.columns([3, 2, 2]), None
 card_no = int(
     state.selectbox(
         "Jump to card",
@@ -64,7 +71,7 @@ def flip(flags: set, number: int) -> None:
     flags.symmetric_difference_update({number})
 
 
-nav = st.container(horizontal=True, gap="small")
+nav = nav or st.container(horizontal=True, gap="small")
 BUTTONS = [  # label, widget key, icon, action, arguments, disabled, keys
     ("Previous", "lec_prev", "arrow_back", go, (card_no - 1,), card_no == 1, "Left arrow or Page Up"),
     ("Next", "lec_next", "arrow_forward", go, (card_no + 1,), card_no == n, "Right arrow, Page Down, space"),
@@ -75,7 +82,8 @@ for label, key, icon, action, args, disabled, keys in BUTTONS:
     nav.button(
         label, key=key, icon=f":material/{icon}:", on_click=action, args=args, disabled=disabled, help=keys
     )
-nav.markdown(f"Card **{card_no}** of **{n}** · {la.escape(lecture.deck.title or lecture.name)}")
+deck_title = "" if f.presentation else f" · {la.escape(lecture.deck.title or lecture.name)}"  # one nav row
+nav.markdown(f"Card **{card_no}** of **{n}**{deck_title}")
 la.keyboard(
     {
         "ArrowRight": "lec_next",
@@ -89,12 +97,14 @@ la.keyboard(
     }
 )
 
-st.markdown(f"<div class='lecture-q'>{html.escape(card.question)}</div>", unsafe_allow_html=True)
+staged = f.presentation and screen == "slides" and bool(slide.views) and card_no in figured
+staged = " with-figure" if staged else ""
+st.markdown(f"<div class='lecture-q{staged}'>{html.escape(card.question)}</div>", unsafe_allow_html=True)
 if "no answer" in card.flags:
     st.caption("The deck has no answer for this card.")
 if screen == "speaker notes" or card_no in revealed:
     items = "".join(f"<li>{html.escape(a)}</li>" for a in card.answer) or "<li>(no answer in the deck)</li>"
-    st.markdown(f"<ul class='lecture-a'>{items}</ul>", unsafe_allow_html=True)
+    st.markdown(f"<ul class='lecture-a{staged}'>{items}</ul>", unsafe_allow_html=True)
 
 if screen == "speaker notes":
     st.subheader("Notes")
@@ -131,25 +141,24 @@ if not views:
 
 if views and card_no in figured:
     names = [v.name for v in views]
-    name = (
-        names[0]
-        if len(names) == 1
-        else st.radio(
-            "Figure",
-            names,
-            key=f"lec_view_{card_no}",
-            horizontal=True,
-            format_func=lambda x: by_name(x).title,
-        )
-    )
+    title_of = {v.name: v.title for v in views}
+    if len(names) == 1:
+        name = names[0]
+    elif f.presentation:  # projector: one line, however long the titles
+        name = st.selectbox("Figure", names, key=f"lec_view_{card_no}", format_func=title_of.get,
+                            label_visibility="collapsed", width=520)
+    else:
+        name = st.radio("Figure", names, key=f"lec_view_{card_no}", horizontal=True, format_func=title_of.get)
     view = by_name(name)
-    if view.uses_sentence:
+    if view.uses_sentence and not f.presentation:
         st.caption("Drawn live from the sentence in the sidebar: type another one there.")
     try:
         fig = view.draw(la.context(f))
     except Exception as exc:  # a model that failed to load, or a sentence the figure cannot use
         st.error(la.escape(f"This figure could not be drawn: {type(exc).__name__}: {exc}"))
     else:
+        if f.presentation:
+            fig = la.fit_height(fig, FIGURE_HEIGHT)
         show_figure(fig, f"lecture_{view.name}", export=False)
     link(st, view.page, f"Open the full page: {view.title}", ":material/open_in_new:")
 elif views:

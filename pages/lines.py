@@ -38,4 +38,3 @@ for point in points:
         state.set_value("direction", "from" if side == "query" else "to")
         state.set_value("token", int(position))
         st.rerun()
-state.publish()

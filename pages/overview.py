@@ -27,7 +27,7 @@ def overview_section(stack: str, block: str) -> None:
     stats = head_stats(f.model_name, f.sentence, stack, block)
     fig = overview(cap, stack, block, contrast=contrast, stats=stats)
     open_clicked_head(clicked(show_figure(fig, "overview", capture=cap, on_select="rerun"), "overview"))
-    state.publish()
+
 
 
 @st.fragment
@@ -46,11 +46,9 @@ def statistics_section(stack: str, block: str) -> None:
         ranking = head_ranking(stats, stat, top=12, descending=not lowest_first)
         points += clicked(show_figure(ranking, "ranking", on_select="rerun"), "ranking")
     open_clicked_head(points)
-    state.publish()
 
 
 # The block picker (encoder-decoder models only) changes both sections: it stays outside them.
 stack, block = pick_block(require_capture(f, names=("*.weights",)), container=st.columns(3)[2])
 overview_section(stack, block)
 statistics_section(stack, block)
-state.publish()

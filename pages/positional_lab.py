@@ -23,14 +23,15 @@ st.markdown(
 sigma, sigma_source = cache.token_embedding_std()
 
 DEFAULT_KINDS = ["sinusoidal", "sigmoid", "single_sine", "stretched_sine", "learned"]
-kinds = st.multiselect("Encodings", KINDS, default=DEFAULT_KINDS,
-                       key="pe_kinds", format_func=lambda k: k.replace("_", " "))
+kinds = state.multiselect("Encodings", KINDS, "pe_kinds", default=DEFAULT_KINDS,
+                          format_func=lambda k: k.replace("_", " "))
 c2, c3 = st.columns([3, 1])
 n = state.slider("Positions N", "pe_n", 8, 512, 64, container=c2, step=8)
 d = state.selectbox("d_model", [8, 16, 32, 64, 128, 256, 512], "pe_d", default=64, container=c3)
 kinds = kinds or ["sinusoidal"]
 
-side, score, fails, images = st.tabs(["Side by side", "Scorecard", "Failure demos", "Images card"])
+side, score, fails, images = state.tabs(["Side by side", "Scorecard", "Failure demos", "Images card"],
+                                        "pe_tab")
 with side:
     for row in range(0, len(kinds), 2):
         for col, kind in zip(st.columns(2), kinds[row:row + 2]):
@@ -96,8 +97,8 @@ with score:
 
 with fails:
     st.subheader("A single sine repeats itself")
-    level = st.slider("Level line", -1.0, 1.0, 0.0, 0.01, key="pe_level")
-    eps = st.select_slider("Tolerance ε", [1e-1, 1e-2, 1e-3, 1e-4], value=1e-2, key="pe_eps")
+    level = state.slider("Level line", "pe_level", -1.0, 1.0, 0.0, step=0.01)
+    eps = state.select_slider("Tolerance ε", [1e-1, 1e-2, 1e-3, 1e-4], "pe_eps", default=1e-2)
     sine = positional_encoding("single_sine", 360, 1)[:, 0].numpy()
     hits = near_level(sine, level, eps)
     show_figure(vp.level_line(sine, level, eps), key="pe_level_fig")

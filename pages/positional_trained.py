@@ -6,6 +6,7 @@ from core.labs.deck_quotes import deck_quote
 from core.labs.toy_task import TRAIN_LENGTH, TRAINED_KINDS, TrainSettings, accuracy_by_length, chance, train
 from core.positional import KINDS, alibi_bias, alibi_slopes
 from ui import cache, state
+from ui.escape import md
 from ui.frame import frame, show_figure
 from viz import positional as vp
 
@@ -18,13 +19,13 @@ st.markdown("Your deck: *“" + deck_quote("“The dog ate the cat” has a didf
             "output, after lining the words up.")
 c1, c2, c3 = st.columns([1, 2, 2])
 kind = state.selectbox("Encoding", KINDS, "order_kind", default="none", container=c1)
-sentence_a = c2.text_input("Sentence A", "the dog ate the cat", key="order_a")
-sentence_b = c3.text_input("Sentence B (same words, new order)", "the cat ate the dog", key="order_b")
+sentence_a = state.text("Sentence A", "order_a", "the dog ate the cat", container=c2)
+sentence_b = state.text("Sentence B (same words, new order)", "order_b", "the cat ate the dog", container=c3)
 try:
     result = cache.order_matters(kind, sentence_a, sentence_b)
 except ValueError as exc:  # no words, or B is not a reordering of A
     result = None
-    st.info(str(exc))
+    st.info(md(exc))
 if result is not None:
     layer = state.slider("Layer", "order_layer", 0, result.weights_a.shape[0] - 1, 0)
     head = state.slider("Head", "order_head", 0, result.weights_a.shape[1] - 1, 0)
@@ -50,7 +51,7 @@ for k in TRAINED_KINDS:
     try:
         records[k] = cache.trained_positional(k)[1]
     except FileNotFoundError as exc:
-        st.warning(str(exc))
+        st.warning(md(exc))
 if records:
     acc = {k: r["accuracy"][str(TRAIN_LENGTH)] for k, r in records.items()}
     show_figure(vp.accuracy_bars(acc, chance(TRAIN_LENGTH), TRAIN_LENGTH), key="tr_acc")
@@ -82,8 +83,8 @@ for k in [x for x in ("rope", "alibi", "sinusoidal") if x in records]:
 
 st.subheader("Retrain one encoding")
 r1, r2 = st.columns(2)
-retrain_kind = r1.selectbox("Encoding to retrain", TRAINED_KINDS, key="tr_kind")
-steps = r2.slider("Steps", 50, 2000, 300, 50, key="tr_steps")
+retrain_kind = state.selectbox("Encoding to retrain", TRAINED_KINDS, "tr_kind", container=r1)
+steps = state.slider("Steps", "tr_steps", 50, 2000, 300, container=r2, step=50)
 if st.button("Retrain", key="tr_button"):
     bar = st.progress(0.0, text="training…")
 

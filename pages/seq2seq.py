@@ -8,6 +8,7 @@ from core.labs.seq2seq.models import HIDDEN, KINDS
 from core.labs.seq2seq.translate import InputError
 from ui import seq2seq_panels as panels
 from ui import state
+from ui.escape import md
 from ui.frame import frame
 from viz import seq2seq as vs
 
@@ -37,7 +38,7 @@ with st.expander("The grammar's words", icon=":material/menu_book:"):
 try:
     tr = panels.translation(kind, text)
 except InputError as exc:
-    st.warning(panels.plain(str(exc)), icon=":material/spellcheck:")
+    st.warning(md(str(exc)), icon=":material/spellcheck:")
     st.stop()
 
 st.markdown(f"**{vs.KIND_LABELS[kind]}** writes:")
@@ -48,7 +49,7 @@ if tr.reference is not None:
     verdict = "matches it" if tr.correct else "differs from it"
     st.caption(f"The grammar's reference: “{' '.join(tr.reference.target)}”. The model's output {verdict}.")
 else:
-    st.caption(f"Not a sentence of the grammar ({panels.plain(tr.grammar_note or '')}): no reference and no "
+    st.caption(f"Not a sentence of the grammar ({md(tr.grammar_note or '')}): no reference and no "
                "true alignment; the model still writes its best guess.")
 
 tabs = st.tabs(["Decode step by step", "Alignment", "Dilution", "The context vector", "Pretrained models",

@@ -28,16 +28,17 @@ st.markdown(
 c1, c2 = st.columns([2, 1])
 raw = state.text("Logits z (comma-separated)", "logits", "2, 1, 0.1, -1", container=c1)
 temperature = state.slider("Temperature T", "temp", 0.1, 5.0, 1.0, container=c2, step=0.1)
-try:
-    logits = np.array([float(x) for x in raw.replace(";", ",").split(",") if x.strip()])
-    if not 2 <= len(logits) <= 16 or not np.isfinite(logits).all():
-        raise ValueError
-except ValueError:
-    st.warning("Type 2 to 16 finite numbers separated by commas, e.g. `2, 1, 0.1, -1`. "
-               "Showing the default.")
+logits, problem = state.parse_numbers(raw, 2, 16)
+if problem:
+    st.warning(f"Logits: {problem}. Type 2 to 16 finite numbers separated by commas, e.g. "
+               "`2, 1, 0.1, -1`. Showing the default 2, 1, 0.1, −1.")
     logits = np.array([2.0, 1.0, 0.1, -1.0])
 
 s = sm.softmax(logits, temperature).numpy()
+if (s == 0).any():
+    st.info(f"{int((s == 0).sum())} of the {len(s)} probabilities are exactly 0 in float64: their logits lie "
+            "more than about 745·T below the largest, where e^(−745) underflows. Their rows and columns "
+            "of J are 0: no gradient reaches them.")
 jac = sm.softmax_jacobian(logits, temperature).numpy()
 eig = np.linalg.eigvalsh(jac)
 c1, c2 = st.columns(2)

@@ -4,8 +4,8 @@ import streamlit as st
 
 from core.labs.transduction import EXAMPLES, HIDDEN, unroll
 from ui import menu, state
+from ui.escape import md
 from ui.frame import frame, show_figure
-from ui.text import escaped
 from viz import transduction as vt
 
 f = frame("Sequence transduction", icon=":material/swap_horiz:")
@@ -36,7 +36,7 @@ st.markdown(f"The deck: {DECK[shape]}.")
 try:
     run = unroll(shape, text_in, text_out)
 except ValueError as err:
-    st.warning(escaped(str(err)))
+    st.warning(md(str(err)))
     st.stop()
 context = max((i for i, c in enumerate(run.cells) if c.group == "encoder"), default=None)
 show_figure(vt.unrolled(run.cells, f"{shape}, unrolled over {len(run.cells)} steps", context,

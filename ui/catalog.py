@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from ui import catalog_figures as cf
 from ui import catalog_figures_math as cm
 from ui.catalog_figures import Context
+from ui.catalog_labs import LAB_ENTRIES
 
 __all__ = ["VIEWS", "Context", "View", "by_name", "deep_link", "suggest"]
 
@@ -506,6 +507,8 @@ VIEWS: list[View] = [
         cm.cost_paths,
     ),
 ]
+# the seq2seq lab, sequence transduction and the "Inside the blocks" pages (ui/catalog_labs.py)
+VIEWS += [_v(*entry) for entry in LAB_ENTRIES]
 
 
 def by_name(name: str) -> View:

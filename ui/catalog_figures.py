@@ -22,28 +22,46 @@ COMPARE_PRESET = ("The dog ate the cat", "The cat ate the dog")
 
 @dataclass
 class Context:
-    """What a sentence-dependent figure needs: the sentence and a text -> Capture function.
+    """What a sentence-dependent figure needs: the sentence, a text -> Capture function and models.
 
     `capture(text, grads=False)`: in the app it goes through ui.cache (shared by sessions); left
-    None, the packaged MiniLM is loaded on first use."""
+    None, the packaged MiniLM is loaded on first use. `model_name`: the sidebar's model (figures
+    that walk a model's own layers use it); `load(name)`: the app's model cache (ui.cache.get_model);
+    left None, models are loaded once per process."""
 
     sentence: str = DEFAULT_SENTENCE
     capture: Callable[..., Capture] | None = None
     sentence_b: str = ""
     _model: object = field(default=None, repr=False)
+    model_name: str = "minilm"
+    load: Callable[[str], object] | None = None
 
     def cap(self, text: str | None = None, grads: bool = False) -> Capture:
         if self.capture is None:
             if self._model is None:
-                from core import load_model
-
-                self._model = load_model("minilm")
+                self._model = self.model("minilm")
             self.capture = self._model.capture
         return self.capture(self.sentence if text is None else text, grads=grads)
+
+    def model(self, name: str | None = None):
+        """The loaded model `name` (default: the sidebar's), from `load` or a per-process cache."""
+        name = name or self.model_name
+        if self.load is not None:
+            return self.load(name)
+        if name == "minilm" and self._model is not None:
+            return self._model
+        return _loaded(name)
 
     def pair(self) -> tuple[Capture, Capture]:
         a, b = (self.sentence, self.sentence_b) if self.sentence_b.strip() else COMPARE_PRESET
         return self.cap(a), self.cap(b)
+
+
+@lru_cache(maxsize=4)
+def _loaded(name: str):
+    from core import load_model
+
+    return load_model(name)
 
 
 def _stack_block(cap: Capture) -> tuple[str, str]:

@@ -6,7 +6,6 @@ Every page calls `frame(title)` first, so a page works the same when Streamlit r
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 
@@ -14,7 +13,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.capture import Capture, mb
-from ui import cache, menu, state
+from ui import cache, menu, policy, state
+from ui.escape import md
 from viz.theme import export_name, name_model, presentation
 
 DEFAULT_SENTENCE = "The dog ate the cat because it was hungry"
@@ -30,9 +30,8 @@ def model_names() -> dict[str, str]:
 
 
 def custom_models_allowed() -> bool:
-    """Hub ids and server folders can be turned off on a shared classroom server:
-    ATTENTION_LAB_CUSTOM_MODELS=0."""
-    return os.environ.get("ATTENTION_LAB_CUSTOM_MODELS", "1") not in ("0", "false", "no")
+    """Hub ids and server folders are off on a shared classroom server (ui/policy.py)."""
+    return not policy.shared_mode()
 
 
 @dataclass
@@ -51,7 +50,7 @@ class Frame:
         model = _load(self.model_name)
         fallback = st.session_state.get("_last_good_model", DEFAULT_MODEL)
         if model is None and fallback != self.model_name:
-            st.info(f"Showing **{fallback}**, the last model that loaded.")
+            st.info(f"Showing **{md(fallback)}**, the last model that loaded.")
             self.model_name = fallback
             model = _load(fallback)
         return model
@@ -72,10 +71,10 @@ class Frame:
             cap = cache.get_capture(self.model_name, text, pair, target, grads, names)
             st.session_state["_last_capture_ms"] = (time.perf_counter() - t) * 1000
         except (ValueError, LookupError) as exc:
-            st.error(f"Could not run **{self.model_name}** on this text: {exc}")
+            st.error(f"Could not run **{md(self.model_name)}** on this text: {md(exc)}")
             return None
         except Exception as exc:  # an architecture the capture cannot read, or a model-side failure
-            st.error(f"This model's attention can't be shown here: {type(exc).__name__}: {exc}")
+            st.error(f"This model's attention can't be shown here: {type(exc).__name__}: {md(exc)}")
             return None
         if cap.meta.get("names"):
             st.caption(f":material/memory: Long input: capturing every quantity of all {len(cap.tokens)} "
@@ -108,7 +107,7 @@ def require_capture(f: Frame, text: str | None = None, **kwargs) -> Capture:
 def _load(name: str):
     failed = st.session_state.get("_failed_models", {})
     if name in failed:  # don't probe the network again on every widget change
-        st.error(f"Could not load model **{name}**: {failed[name]}")
+        st.error(f"Could not load model **{md(name)}**: {md(failed[name])}")
         return None
     try:
         bar = None
@@ -118,13 +117,13 @@ def _load(name: str):
             bar = bar or st.progress(0.0, text=message)
             bar.progress(min(max(fraction, 0.0), 1.0), text=message)
 
-        with st.spinner(f"Loading {name}…"):
+        with st.spinner(f"Loading {md(name)}…"):
             model = cache.get_model(name, progress)
         st.session_state["_last_good_model"] = name
         return model
     except Exception as exc:  # any loader failure becomes a message; the app keeps working
         st.session_state.setdefault("_failed_models", {})[name] = str(exc)
-        st.error(f"Could not load model **{name}**: {exc}")
+        st.error(f"Could not load model **{md(name)}**: {md(exc)}")
         return None
 
 
@@ -162,7 +161,6 @@ def frame(title: str, *, icon: str | None = None) -> Frame:
                     "{font-size: 1.25rem; line-height: 1.5;}</style>", unsafe_allow_html=True)
     # Only Material icons: emoji need a colour-emoji font that projectors' and CI's Chromium lack.
     st.title(f"{icon} {title}" if icon and icon.startswith(":material/") else title)
-    state.publish()
     return Frame(title, model_name, sentence, sentence_b, present)
 
 

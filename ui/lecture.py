@@ -97,6 +97,15 @@ def coverage(slides: list[Slide]) -> dict:
     return {"cards": len(slides), "with_figure": sum(bool(s.views) for s in slides), "without": without}
 
 
+def coverage_summary(slides: list[Slide]) -> str:
+    """The coverage in words, for a README or a report: how many cards have a figure, then each
+    card without one with its reason."""
+    cov = coverage(slides)
+    lines = [f"{cov['with_figure']} of the {cov['cards']} cards are answered by a live figure."]
+    lines += [f"Card {s.number}, “{s.card.question}” — {s.reason}." for s in slides if not s.views]
+    return " ".join(lines)
+
+
 def contents(slides: list[Slide], ctx: Context, views_per_slide: int = 1) -> list[SlideContent]:
     """Slides with their figures drawn (the first `views_per_slide` views of each). A figure that
     cannot be drawn (e.g. a model that failed) becomes the slide's reason, not an exception."""

@@ -110,6 +110,8 @@ def context(f) -> Context:
         sentence=f.sentence,
         sentence_b=f.sentence_b,
         capture=lambda text, grads=False: cache.get_capture(name, text, None, None, grads),
+        model_name=name,
+        load=cache.get_model,
     )
 
 
@@ -156,3 +158,15 @@ def qr_png(url: str) -> bytes:
 
 def view_caption(view: View) -> str:
     return f"**{view.title}**: {view.description}"
+
+
+def fit_height(fig, height: int):
+    """A copy of `fig` no taller than `height` pixels once show_figure has drawn it in the projector
+    theme (which grows figures: its growth is measured, not assumed)."""
+    from plotly.graph_objects import Figure
+
+    from viz.theme import presentation
+
+    grow = (presentation(Figure(layout={"height": 1000})).layout.height or 1000) / 1000
+    limit = int(height / grow)
+    return fig if (fig.layout.height or limit) <= limit else Figure(fig).update_layout(height=limit)

@@ -5,8 +5,6 @@ Every number printed here is computed by the same call that feeds the figure nex
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -19,19 +17,13 @@ from core.labs.seq2seq.models import KINDS
 from core.labs.seq2seq.train import TrainSettings, agreement, evaluate, initial_model, load_trained, train
 from core.labs.seq2seq.translate import Translation, load
 from ui import state
+from ui.escape import md
 from ui.frame import custom_models_allowed, show_figure
 from viz import seq2seq as vs
 from viz.theme import head_label
 
 model_of = st.cache_resource(load, show_spinner=False)
 MEAN = "mean of the heads, last layer"
-GRU_SELF = "A GRU decoder has no self-attention:<br>what it wrote so far is folded into its one state."
-NO_CROSS = "No attention: this decoder's only view of the source<br>is the context vector it read."
-
-
-def plain(text: str) -> str:
-    """User-derived text made literal for markdown messages (no links, no formatting)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
 
 
 def quote(card: str) -> str:
@@ -103,13 +95,13 @@ def _decode_view(tr: Translation, playing: bool) -> None:
         if ref is not None and i < len(ref.target) and tuple(tr.target[:i + 1]) == ref.target[:i + 1]:
             truth = ref.alignment[i]
         cross = None if tr.cross_attention is None else tr.cross_attention[i]
-        show_figure(vs.attention_row_figure(cross, tr.source, "Cross-attention on the source", NO_CROSS,
-                                            truth),
+        show_figure(vs.attention_row_figure(cross, tr.source, "Cross-attention on the source",
+                                            vs.NO_CROSS_ATTENTION, truth),
                     key="s2s_cross_row", export=False)
         self_row = None if tr.self_attention is None else tr.self_attention[-1].mean(0)[i, :i + 1]
         show_figure(vs.attention_row_figure(self_row, ["<bos>", *tr.target[:i]],
                                             "Decoder self-attention (causal)",
-                                            GRU_SELF), key="s2s_self_row", export=False)
+                                            vs.NO_SELF_ATTENTION), key="s2s_self_row", export=False)
     if cross is not None:
         j = int(np.argmax(cross))
         note = " (a true source word of this step, in blue)" if j in truth else ""
@@ -266,11 +258,11 @@ def pretrained_tab(text: str) -> None:
     try:
         view = pretrained_view(get_model(name), text, target or None)
     except Exception as exc:  # loading or running a user's model: any failure becomes a message
-        st.error(f"Could not show this model: {plain(str(exc))}")
+        st.error(f"Could not show this model: {md(str(exc))}")
         return
     last = view.weights.shape[0] - 1
     layer = state.slider("Decoder layer", "s2s_hf_layer", 0, last, last)
-    st.caption(("The model wrote: " if view.generated else "Target: ") + plain(view.target_text))
+    st.caption(("The model wrote: " if view.generated else "Target: ") + md(view.target_text))
     show_figure(vs.cross_attention_figure(view.weights[layer].mean(0), view.source, view.target,
                                           f"Cross-attention, layer {layer}, mean of "
                                           f"{view.weights.shape[1]} heads"),

@@ -151,5 +151,6 @@ def lines_layout(fig: go.Figure, title: str, height: int, n_heads: int, lowest: 
     legend_rows = -(-n_heads // 6)
     fig.update_layout(legend=dict(title=dict(text="<b>heads</b>", side="left"), orientation="h", x=0,
                                   xanchor="left", y=1.0, yanchor="bottom", itemclick="toggle",
-                                  itemdoubleclick="toggleothers", itemwidth=30),
+                                  itemdoubleclick="toggleothers", itemwidth=30,
+                                  entrywidthmode="fraction", entrywidth=1 / 6),  # 6 a row, as counted
                       hovermode="closest", margin=dict(t=64 + 24 * legend_rows, l=10, r=10))

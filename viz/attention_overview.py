@@ -68,6 +68,64 @@ def overview_pixels(weights: np.ndarray | list, max_cells: int = TILE_CELLS, con
     return np.clip(np.rint(pooled * 255.0), 0, 255).astype(np.uint8), factor
 
 
+def tile_canvas(pixels: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """The tiles pixels [layers, heads, tq, tk] (uint8) laid out as one RGB image
+    [layers*step_y - gap, heads*step_x - gap, 3] on white, a gap of white between tiles.
+
+    Returns (canvas, gap, upsample): tiny tiles are repeated `upsample` times per side so the
+    browser does not blur them; gap is in cells (before upsampling)."""
+    n_layers, n_heads, tq, tk = pixels.shape
+    gap = max(1, round(max(tq, tk) / 12))
+    step_y, step_x = tq + gap, tk + gap
+    canvas = np.full((n_layers * step_y - gap, n_heads * step_x - gap, 3), 255, dtype=np.uint8)
+    lut = colormap_lut(SEQUENTIAL)
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            y0, x0 = layer * step_y, head * step_x
+            canvas[y0:y0 + tq, x0:x0 + tk] = lut[pixels[layer, head]]
+    upsample = max(1, -(-48 // max(tq, tk)))
+    if upsample > 1:
+        canvas = canvas.repeat(upsample, 0).repeat(upsample, 1)
+    return canvas, gap, upsample
+
+
+def head_hover(stats: Mapping[str, np.ndarray], layer: int, head: int) -> str:
+    """Hover text of one head: its label and every finite statistic, then 'click to open'."""
+    lines = [f"{STAT_TITLES[name]}: {stats[name][layer, head]:.2f}"
+             for name in HEAD_STATS if np.isfinite(stats[name][layer, head])]
+    return f"<b>{head_label(layer, head)}</b><br>" + "<br>".join(lines) + "<br><i>click to open</i>"
+
+
+def _tile_targets(stats: Mapping[str, np.ndarray], tile: tuple[int, int], size: tuple[int, int],
+                  contrast: str) -> dict:
+    """The click/hover points at every tile centre (tile = (step_y, step_x), size = (tq, tk)),
+    whose invisible markers also carry the figure's colour bar."""
+    n_layers, n_heads = next(iter(stats.values())).shape
+    (step_y, step_x), (tq, tk) = tile, size
+    cells = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
+    targets = _click_targets(cells, [head * step_x + (tk - 1) / 2 for _, head in cells],
+                             [layer * step_y + (tq - 1) / 2 for layer, _ in cells],
+                             [head_hover(stats, layer, head) for layer, head in cells])
+    scale = "weight" if contrast == "absolute" else "weight / head max"
+    targets["marker"] = dict(size=14, opacity=0, color=[0.0] * len(cells), colorscale=SEQUENTIAL,
+                             cmin=0, cmax=1, showscale=True,
+                             colorbar=dict(title=dict(text=scale, side="right"), thickness=12))
+    return targets
+
+
+def _label_tiles(fig: go.Figure, counts: tuple[int, int], tile: tuple[int, int], size: tuple[int, int],
+                 gap: int) -> None:
+    """Head names H{h} along the top, layer names L{l} down the left (L0 and query 0 on top)."""
+    (n_layers, n_heads), (step_y, step_x), (tq, tk) = counts, tile, size
+    width, height = n_heads * step_x - gap, n_layers * step_y - gap
+    fig.update_xaxes(tickmode="array", tickvals=[h * step_x + (tk - 1) / 2 for h in range(n_heads)],
+                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False,
+                     zeroline=False, range=[-0.5 - gap / 2, width - 0.5 + gap / 2])
+    fig.update_yaxes(tickmode="array", tickvals=[layer * step_y + (tq - 1) / 2 for layer in range(n_layers)],
+                     ticktext=[f"L{layer}" for layer in range(n_layers)], showgrid=False, zeroline=False,
+                     range=[height - 0.5 + gap / 2, -0.5 - gap / 2])  # reversed
+
+
 def overview(cap: Capture, stack: str | None = None, block: str = "self_attn",
              max_cells: int = TILE_CELLS, contrast: str = "absolute", how: str = "max",
              stats: Mapping[str, np.ndarray] | None = None) -> go.Figure:
@@ -78,54 +136,29 @@ def overview(cap: Capture, stack: str | None = None, block: str = "self_attn",
     the sequential scale. contrast: "absolute" (one 0..1 scale for all heads) or "per head" (each
     tile divided by its own maximum, so diffuse heads show their pattern too).
 
-    The pixels are one PNG layout image (a few hundred kB at any length); one invisible point per
-    tile carries the hover statistics and customdata [layer, head], so a click anywhere on a tile
-    selects it (layout.hoverdistance = -1 picks the nearest tile centre). layout.meta holds
-    {"tile": (step_y, step_x), "layers", "heads", "factor", "upsample"}; tile_of() maps (x, y) back.
+    The pixels are one PNG layout image (tile_canvas(); a few hundred kB at any length); one
+    invisible point per tile carries the hover statistics and customdata [layer, head], so a click
+    anywhere on a tile selects it (layout.hoverdistance = -1 picks the nearest tile centre).
+    layout.meta holds {"tile": (step_y, step_x), "layers", "heads", "factor", "upsample"};
+    tile_of() maps (x, y) back.
     """
     stack = stack or default_stack(cap)
     weights = cap.per_layer("weights", stack, block)  # L x [H, q, k] views, never stacked
     n_layers, n_heads = len(weights), weights[0].shape[0]
     stats = dict(stats) if stats is not None else capture_stats(cap, stack, block)
     pixels, factor = overview_pixels(weights, max_cells, contrast, how)
-    tq, tk = pixels.shape[-2:]
-    gap = max(1, round(max(tq, tk) / 12))
-    step_y, step_x = tq + gap, tk + gap
-    canvas = np.full((n_layers * step_y - gap, n_heads * step_x - gap, 3), 255, dtype=np.uint8)
-    lut = colormap_lut(SEQUENTIAL)
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            y0, x0 = layer * step_y, head * step_x
-            canvas[y0:y0 + tq, x0:x0 + tk] = lut[pixels[layer, head]]
-    upsample = max(1, -(-48 // max(tq, tk)))  # small tiles: bigger pixels, so the browser does not blur
-    if upsample > 1:
-        canvas = canvas.repeat(upsample, 0).repeat(upsample, 1)
-    cells = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
-    targets = _click_targets(
-        cells, [head * step_x + (tk - 1) / 2 for _, head in cells],
-        [layer * step_y + (tq - 1) / 2 for layer, _ in cells],
-        [f"<b>{head_label(layer, head)}</b><br>" + "<br>".join(
-            f"{STAT_TITLES[name]}: {stats[name][layer, head]:.2f}"
-            for name in HEAD_STATS if np.isfinite(stats[name][layer, head])) + "<br><i>click to open</i>"
-         for layer, head in cells])
-    scale = "weight" if contrast == "absolute" else "weight / head max"
-    targets["marker"] = dict(size=14, opacity=0, color=[0.0] * len(cells), colorscale=SEQUENTIAL,
-                             cmin=0, cmax=1, showscale=True,
-                             colorbar=dict(title=dict(text=scale, side="right"), thickness=12))
-    fig = go.Figure([targets], _validate=False)
-    width, height = n_heads * step_x - gap, n_layers * step_y - gap
+    canvas, gap, upsample = tile_canvas(pixels)
+    size = pixels.shape[-2:]
+    tile = (size[0] + gap, size[1] + gap)
+    fig = go.Figure([_tile_targets(stats, tile, size, contrast)], _validate=False)
     fig.update_layout(
-        images=[dict(source=png_data_uri(canvas), xref="x", yref="y", x=-0.5, y=-0.5, sizex=width,
-                     sizey=height, xanchor="left", yanchor="top", sizing="stretch", layer="below")],
-        meta={"tile": [step_y, step_x], "layers": n_layers, "heads": n_heads, "factor": factor,
+        images=[dict(source=png_data_uri(canvas), xref="x", yref="y", x=-0.5, y=-0.5,
+                     sizex=n_heads * tile[1] - gap, sizey=n_layers * tile[0] - gap, xanchor="left",
+                     yanchor="top", sizing="stretch", layer="below")],
+        meta={"tile": list(tile), "layers": n_layers, "heads": n_heads, "factor": factor,
               "upsample": upsample},
         hovermode="closest", hoverdistance=-1)
-    fig.update_xaxes(tickmode="array", tickvals=[h * step_x + (tk - 1) / 2 for h in range(n_heads)],
-                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False,
-                     zeroline=False, range=[-0.5 - gap / 2, width - 0.5 + gap / 2])
-    fig.update_yaxes(tickmode="array", tickvals=[layer * step_y + (tq - 1) / 2 for layer in range(n_layers)],
-                     ticktext=[f"L{layer}" for layer in range(n_layers)], showgrid=False, zeroline=False,
-                     range=[height - 0.5 + gap / 2, -0.5 - gap / 2])  # reversed: L0 and query 0 on top
+    _label_tiles(fig, (n_layers, n_heads), tile, size, gap)
     q_tokens, _ = block_tokens(cap, stack, block)
     pooled_note = f", pooled {factor}×{factor} ({how})" if factor > 1 else ""
     where = "" if (stack, block) == ("encoder", "self_attn") else f" {stack} {block}"

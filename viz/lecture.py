@@ -97,11 +97,16 @@ def lecture_html(title: str, slides: list[SlideContent], answers_open: bool = Fa
             f"{_notes_html(slide)}{body}</section>"
         )
     data = "[" + ",".join(specs) + "]"
-    # one figure after another once the page has loaded, so the first card shows at once
+    # one figure after another once the page has loaded, so the first card shows at once; a figure
+    # plotly.js refuses says so in its place (counted in window.figureErrors) and the next one follows
     draw = (
-        "var specs=" + data + ";function draw(i){if(i>=specs.length)return;var s=specs[i];"
-        "Plotly.newPlot('fig'+i,s.data,s.layout,{responsive:true,displaylogo:false})"
-        ".then(function(){setTimeout(function(){draw(i+1);},0);});}"
+        "var specs=" + data + ";window.figureErrors=0;function draw(i){if(i>=specs.length)return;"
+        "var s=specs[i],next=function(){setTimeout(function(){draw(i+1);},0);},fail=function(e){"
+        "window.figureErrors++;var p=document.createElement('p');p.className='none';"
+        "p.textContent='This figure could not be drawn: '+e;document.getElementById('fig'+i).appendChild(p);"
+        "next();};"
+        "try{Plotly.newPlot('fig'+i,s.data,s.layout,{responsive:true,displaylogo:false}).then(next,fail);}"
+        "catch(e){fail(e);}}"
         "window.addEventListener('load',function(){draw(0);});"
     )
     return (

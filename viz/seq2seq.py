@@ -55,6 +55,13 @@ def next_word_figure(top: Sequence[tuple[str, float]], eos_prob: float, step: in
     return base_layout(fig, f"Step {step + 1}: next-word probabilities", height=330)
 
 
+# why a context-vector model has no row to draw (short lines: the chart is half a projector wide)
+NO_SELF_ATTENTION = ("A GRU decoder has no self-attention:<br>what it wrote so far is folded<br>"
+                     "into its one state.")
+NO_CROSS_ATTENTION = ("No attention: this decoder's only<br>view of the source is the<br>"
+                      "context vector it read.")
+
+
 def attention_row_figure(weights: np.ndarray | None, labels: Sequence[str], title: str,
                          empty_note: str = "", highlight: Sequence[int] = ()) -> go.Figure:
     """One attention row (weights over `labels`, summing to 1) as bars; `highlight`: positions
@@ -190,7 +197,8 @@ def context_halves_figure(vector: np.ndarray, halves: Sequence[str] = ("context 
                                  hovertemplate="dim %{x}: %{z:.3f}<extra></extra>"), row=1, col=i)
         fig.update_yaxes(visible=False, row=1, col=i)
         fig.update_xaxes(showticklabels=False, row=1, col=i)  # the hover gives each dimension
-    fig = base_layout(fig, title, height=220)
+    # 260 px: at 220 the colour bar's automargin leaves plotly.js 4 no plot area (it refuses to draw)
+    fig = base_layout(fig, title, height=260)
     fig.update_layout(margin=dict(t=70, b=COLORBAR_ROOM + 10))
     return fig
 

@@ -74,53 +74,153 @@ def colorbar_below(x0: float, x1: float, title: str, thickness: int = 10) -> dic
 COLORBAR_ROOM = 62  # bottom-margin pixels a colorbar_below() needs (title, bar, tick labels)
 
 
-def presentation(fig: go.Figure) -> go.Figure:
-    """Projector theme: large fonts, thick lines, high contrast. Returns a new figure.
+PRESENT_SIZE = 22  # projector body font (px); titles +6, ticks and legend -2..-4
+PRESENT_CELL = 16  # smallest printed value (cell numbers, table cells, values on bars) on a projector
+PRESENT_LINE = 30  # characters per line of a title, axis title or annotation: fits a half-width
+# column at 1280×720 (≈ 400 px; about 12 px per character at the projector title size)
+LEGEND_SIDE_CHARS = 20  # a legend whose longest entry is longer goes below the plot, not beside it
 
-    Fixed pixel room (margins, colour bars) grows with the fonts so labels still fit."""
-    out = go.Figure(fig)
-    size = 22
-    out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 6,
-                      legend_font_size=size - 2, hoverlabel_font_size=size - 2,
-                      paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
-    ticks = dict(tickfont=dict(size=size - 4, color="#000000"), title_font=dict(size=size, color="#000000"),
-                 linecolor="#000000", gridcolor="#d0d0d0")
-    out.update_xaxes(**ticks)
-    out.update_yaxes(**ticks)
-    out.update_scenes(**{f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
-                                          title_font=dict(size=size - 2, color="#000000"))
-                         for a in "xyz"})
-    out.update_annotations(font_size=size - 2)
+
+def wrap_text(text: str, width: int = PRESENT_LINE) -> str:
+    """`text` broken with <br> at spaces so no line is longer than `width` characters (existing
+    <br> kept; a single longer word stays whole). Plotly does not wrap text itself."""
+    out = []
+    for line in str(text).split("<br>"):
+        words, current = line.split(" "), ""
+        for word in words:
+            if current and len(_plain(current)) + 1 + len(_plain(word)) > width:
+                out.append(current)
+                current = word
+            else:
+                current = f"{current} {word}" if current else word
+        out.append(current)
+    return "<br>".join(out)
+
+
+def _plain(text: str) -> str:
+    """Text without HTML tags (<b>, <i>, <sup>): what a reader sees, for counting characters."""
+    import re
+
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def _legend_entries(fig: go.Figure) -> list[str]:
+    return [_plain(str(t.name)) for t in fig.data if t.name is not None and t.showlegend is not False]
+
+
+def _present_legend(out: go.Figure, size: int) -> tuple[int, int]:
+    """Horizontal legends at projector size: a fixed number of entries per row (entrywidth as a
+    fraction of the plot width: the figure's own, or as many as PRESENT_LINE characters hold), so
+    the rows are known here. A legend below the plot is pinned to the bottom edge of the figure
+    (its old place, a fraction of the plot height, lands on the grown tick labels and axis title).
+    Returns (top, bottom): margin pixels the legend needs above and below the plot."""
+    legend = out.layout.legend
+    if legend.orientation != "h":
+        return 0, 0
+    entries = _legend_entries(out)
+    if legend.entrywidthmode == "fraction" and legend.entrywidth:
+        per_row = max(1, round(1 / legend.entrywidth))
+    else:
+        per_row = max(1, (PRESENT_LINE + 6) // (max((len(e) for e in entries), default=1) + 6))
+        out.update_layout(legend=dict(entrywidthmode="fraction", entrywidth=1 / per_row))
+    # Plotly may fit one entry fewer per row than the fraction says (padding): count with that
+    height = -(-len(entries) // max(1, per_row - 1)) * (size + 12) + 8
+    if legend.y is not None and legend.y >= 1:  # rows above the plot, under the title
+        out.update_layout(legend=dict(title=dict(side="top")) if legend.title.text else {})
+        return height + (size + 12 if legend.title.text else 0), 0
+    out.update_layout(legend=dict(x=0, xanchor="left", y=0, yanchor="bottom", yref="container"))
+    return 0, height + AXIS_ROOM
+
+
+AXIS_ROOM = 90  # bottom-margin pixels for tick labels and an axis title above a legend pinned below
+
+
+def _present_text_sizes(out: go.Figure) -> None:
+    """Printed values (cell numbers, row sums, table cells, values on bars) at least PRESENT_CELL px."""
+    def grown(current) -> int:
+        return max(PRESENT_CELL, int((current if isinstance(current, (int, float)) else 12) * PRESENT_SCALE))
+
     for trace in out.data:
-        if trace.type == "scatter" and trace.line is not None:
-            trace.line.width = max(trace.line.width or 2, 4)
+        if trace.type == "scatter" and trace.mode and "text" in trace.mode:
+            trace.textfont.size = grown(trace.textfont.size)
+        elif trace.type == "heatmap" and trace.texttemplate:
+            trace.textfont.size = grown(trace.textfont.size)
+        elif trace.type == "bar" and trace.text is not None:
+            trace.textfont.size = grown(trace.textfont.size)
+            trace.insidetextfont.size = trace.outsidetextfont.size = trace.textfont.size
+            trace.constraintext = "none"  # Plotly would shrink the text to fit the bar
+        elif trace.type == "table":
+            trace.header.font.size = grown(trace.header.font.size)
+            trace.cells.font.size = grown(trace.cells.font.size)
+            trace.header.height = trace.cells.height = PRESENT_CELL * 2
+
+
+def _present_colorbars(out: go.Figure, size: int) -> None:
     for trace in out.data:
         if trace.type == "heatmap" and trace.showscale is not False:
             bar = trace.colorbar
         elif trace.type in ("scatter", "bar") and trace.marker is not None and trace.marker.showscale:
             bar = trace.marker.colorbar
         else:
-            bar = None
-        if bar is not None:
-            bar.thickness = int((bar.thickness or 12) * 1.5)
-            bar.tickfont.size = size - 4
-        # printed values (row sums) grow too, except the per-head grid whose cells are narrow
-        if (trace.type == "scatter" and trace.mode and "text" in trace.mode and trace.name != "heads"
-                and isinstance(trace.textfont.size, (int, float))):
-            trace.textfont.size = int(trace.textfont.size * PRESENT_SCALE)
-        if trace.type == "heatmap" and trace.texttemplate and trace.textfont is not None:
-            trace.textfont.size = int((trace.textfont.size or 10) * 1.3)
-    title = out.layout.title.text if out.layout.title else None
-    if title and "<br>" not in title and len(title) > 42:  # wrap long titles at projector size
-        cut = title.rfind(" ", 0, len(title) // 2 + 8)
-        if cut > 0:
-            out.update_layout(title_text=title[:cut] + "<br>" + title[cut + 1:])
+            continue
+        bar.thickness = int((bar.thickness or 12) * 1.5)
+        bar.tickfont.size = size - 4
+        if bar.title and bar.title.text:
+            bar.title.text = wrap_text(bar.title.text, PRESENT_LINE // 2)
+
+
+def presentation(fig: go.Figure) -> go.Figure:
+    """Projector theme: large fonts, thick lines, high contrast. Returns a new figure.
+
+    Titles, axis titles and annotations wrap at PRESENT_LINE characters (a half-width column at
+    1280×720); the figure title is pinned to the top edge with room for its lines; horizontal
+    legends become a column (see _present_legend); printed values grow to PRESENT_CELL px or more.
+    Fixed pixel room (margins, colour bars) grows with the fonts so labels still fit."""
+    out = go.Figure(fig)
+    size = PRESENT_SIZE
+    out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 4,
+                      legend_font_size=size - 2, hoverlabel_font_size=size - 2,
+                      paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
+    ticks = dict(tickfont=dict(size=size - 4, color="#000000"), title_font=dict(size=size, color="#000000"),
+                 linecolor="#000000", gridcolor="#d0d0d0", automargin=True)
+    out.update_xaxes(**ticks)
+    out.update_yaxes(**ticks)
+    for axis in (*out.select_xaxes(), *out.select_yaxes()):
+        if axis.title and axis.title.text:
+            axis.title.text = wrap_text(axis.title.text)
+    out.update_scenes(**{f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
+                                          title_font=dict(size=size - 2, color="#000000"))
+                         for a in "xyz"})
+    out.update_annotations(font_size=size - 2)
+    for note in out.layout.annotations:  # text already broken by hand (a caption) stays as it is
+        if note.text and "<br>" not in note.text:
+            note.text = wrap_text(note.text)
+    for trace in out.data:
+        if trace.type == "scatter" and trace.line is not None:
+            trace.line.width = max(trace.line.width or 2, 4)
+    _present_colorbars(out, size)
+    _present_text_sizes(out)
+    legend_top, legend_bottom = _present_legend(out, size)
     margin = out.layout.margin
-    out.update_layout(margin=dict(
-        l=int((margin.l or 10) * PRESENT_SCALE), r=int((margin.r or 10) * PRESENT_SCALE),
-        t=int((margin.t or 50) * 1.3), b=int((margin.b or 10) * PRESENT_SCALE)))
+    top = int((margin.t or 50) * 1.3)
+    title = out.layout.title.text if out.layout.title else None
+    if title:
+        wrapped = wrap_text(title)
+        lines = wrapped.count("<br>") + 1
+        title_px = int(lines * (size + 4) * 1.3) + 16
+        # the old top margin holds one title line and what sits under it (subplot titles, ticks)
+        top = title_px + legend_top if legend_top else top + int((lines - 1) * (size + 4) * 1.3) + 14
+        # pinned to the top edge (pad: Plotly puts the first line's cap height above y)
+        out.update_layout(title=dict(text=wrapped, yref="container", y=1.0, yanchor="top",
+                                     pad=dict(t=size + 12)))
+    else:
+        top += legend_top
+    bottom = int((margin.b or 10) * PRESENT_SCALE) + legend_bottom
+    grow = (top - int((margin.t or 50) * 1.3)) + legend_bottom
+    out.update_layout(margin=dict(l=int((margin.l or 10) * PRESENT_SCALE),
+                                  r=int((margin.r or 10) * PRESENT_SCALE), t=top, b=bottom))
     if out.layout.height:
-        out.update_layout(height=int(out.layout.height * 1.25))
+        out.update_layout(height=int(out.layout.height * 1.25) + grow)
     return out
 
 

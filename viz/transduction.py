@@ -15,10 +15,10 @@ GROUP_GAP = 0.8  # extra horizontal room between encoder and decoder columns
 CELL_Y0, CELL_DY = 1.0, 0.32
 
 
-def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, colour: str = "#555",
+def _arrow(notes: list[dict], x0: float, y0: float, x1: float, y1: float, colour: str = "#555",
            width: float = 1.5, text: str = "") -> None:
-    fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text=text,
-                       showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=width, arrowcolor=colour)
+    notes.append(dict(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", text=text,
+                      showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=width, arrowcolor=colour))
 
 
 def unrolled(cells: list, title: str, context_step: int | None = None, extra_input: str | None = None
@@ -41,28 +41,30 @@ def unrolled(cells: list, title: str, context_step: int | None = None, extra_inp
                                marker=dict(symbol="square", size=22, color=pv, cmin=-1, cmax=1,
                                            colorscale=DIVERGING, line=dict(color="#333", width=1),
                                            colorbar=dict(title="h value", thickness=12, len=0.6))))
+    notes: list[dict] = []  # added at once: add_annotation re-validates the whole layout each call
     for i, (x, c) in enumerate(zip(xs, cells)):
         colour = CATEGORICAL[0] if c.group != "decoder" else CATEGORICAL[5]
-        fig.add_annotation(x=x, y=top + 0.12, text=f"h{c.step}" if c.group != "decoder" else f"s{i}",
-                           showarrow=False, font=dict(size=11, color=colour))
+        notes.append(dict(x=x, y=top + 0.12, text=f"h{c.step}" if c.group != "decoder" else f"s{i}",
+                          showarrow=False, font=dict(size=11, color=colour)))
         if c.input is not None:
-            fig.add_annotation(x=x, y=0.2, text=token_label(c.input), showarrow=False, font=dict(size=13))
-            _arrow(fig, x, 0.4, x, CELL_Y0 - 0.05)
+            notes.append(dict(x=x, y=0.2, text=token_label(c.input), showarrow=False, font=dict(size=13)))
+            _arrow(notes, x, 0.4, x, CELL_Y0 - 0.05)
         if c.output is not None:
-            fig.add_annotation(x=x, y=top + 0.85, text=f"<b>{token_label(c.output)}</b>", showarrow=False,
-                               font=dict(size=13, color=colour))
-            _arrow(fig, x, top + 0.25, x, top + 0.65, colour)
+            notes.append(dict(x=x, y=top + 0.85, text=f"<b>{token_label(c.output)}</b>", showarrow=False,
+                              font=dict(size=13, color=colour)))
+            _arrow(notes, x, top + 0.25, x, top + 0.65, colour)
         if i + 1 < len(cells) and cells[i + 1].group == c.group:
-            _arrow(fig, x + 0.14, (CELL_Y0 + top) / 2, xs[i + 1] - 0.14, (CELL_Y0 + top) / 2)
+            _arrow(notes, x + 0.14, (CELL_Y0 + top) / 2, xs[i + 1] - 0.14, (CELL_Y0 + top) / 2)
     if context_step is not None and context_step + 1 < len(cells):
-        _arrow(fig, xs[context_step] + 0.14, (CELL_Y0 + top) / 2, xs[context_step + 1] - 0.14,
+        _arrow(notes, xs[context_step] + 0.14, (CELL_Y0 + top) / 2, xs[context_step + 1] - 0.14,
                (CELL_Y0 + top) / 2, CATEGORICAL[1], 4)
-        fig.add_annotation(x=(xs[context_step] + xs[context_step + 1]) / 2, y=CELL_Y0 - 0.35,
-                           text="context vector", showarrow=False, font=dict(color=CATEGORICAL[1], size=12))
+        notes.append(dict(x=(xs[context_step] + xs[context_step + 1]) / 2, y=CELL_Y0 - 0.35,
+                          text="context vector", showarrow=False, font=dict(color=CATEGORICAL[1], size=12)))
     if extra_input is not None:
-        fig.add_annotation(x=xs[0] - 0.95, y=(CELL_Y0 + top) / 2, text=token_label(extra_input),
-                           showarrow=False, font=dict(size=13))
-        _arrow(fig, xs[0] - 0.6, (CELL_Y0 + top) / 2, xs[0] - 0.14, (CELL_Y0 + top) / 2, CATEGORICAL[1], 3)
+        notes.append(dict(x=xs[0] - 0.95, y=(CELL_Y0 + top) / 2, text=token_label(extra_input),
+                          showarrow=False, font=dict(size=13)))
+        _arrow(notes, xs[0] - 0.6, (CELL_Y0 + top) / 2, xs[0] - 0.14, (CELL_Y0 + top) / 2, CATEGORICAL[1], 3)
+    fig.update_layout(annotations=notes)
     lo = min(xs) - (1.4 if extra_input else 0.6)
     fig.update_xaxes(visible=False, range=[lo, max(xs) + 0.6])
     fig.update_yaxes(visible=False, range=[-0.1, top + 1.15])

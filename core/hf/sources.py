@@ -5,8 +5,9 @@
   folder (cache_root) and reused afterwards;
 - load_folder: a transformers model from a local folder, refusing pickle-only weights unless
   allowed, and checkpoints that lack weights;
-- load_hub: a hub id from the HF cache, or downloaded when online (with a quick reachability
-  probe so that offline use fails at once with instructions).
+- load_hub: a hub id from the HF cache, or downloaded when online (core/hf/hub.py: a quick
+  reachability probe so that offline use fails at once with instructions, a deadline on every
+  network step, safe files only).
 AVAILABLE names the packaged models; ModelNotFoundError is raised when a model cannot be had.
 """
 
@@ -14,38 +15,37 @@ from __future__ import annotations
 
 import concurrent.futures
 import importlib.metadata
-import json
 import math
 import os
-import shutil
-import socket
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlparse
 
 import torch
 
+from core.hf import hub
+from core.hf.converted import converted_folder
 from core.hf.placement import Placement
+from core.hf.serial import pretrained
+from core.hf.weights import check_weights
 from core.hf.wrappers import DEFAULT_MAX_TOKENS, HFModel
 
 AVAILABLE: dict[str, str] = {
     "minilm": "all-MiniLM-L6-v2: BERT encoder, 6 layers x 12 heads, d=384, WordPiece (offline, packaged)",
     "minilm-scratch": "MiniLM's weights running in our from-scratch core.Transformer (same numbers)",
-    "minilm-scratch-nopos": "minilm-scratch with its position embeddings zeroed: the ablation that "
-                            "cannot see word order",
     "smollm2": "SmolLM2-135M-Instruct: Llama decoder, 30 layers, 9 query / 3 key-value heads "
                "(offline, packaged; first load converts it once, ~30 s)",
 }
 Progress = Callable[[float, str], None]
-T = TypeVar("T")
 
 
 class ModelNotFoundError(LookupError, ValueError):
     """The named model cannot be had here (unknown name, not installed, or offline and not cached)."""
 
+
+
+T = TypeVar("T")
 
 
 def minilm_path() -> Path:
@@ -102,68 +102,34 @@ def with_heartbeat(work: Callable[[], T], report: Progress, start: float, end: f
 def smollm2_folder(progress: Progress | None = None, cache_dir: str | Path | None = None) -> Path:
     """A safetensors copy of SmolLM2 in the cache folder, converted from the GGUF on first use.
 
-    progress(fraction, message) is called during a conversion. The copy is written to a
-    temporary folder and renamed into place, so an interrupted conversion leaves nothing half-done.
+    progress(fraction, message) is called during a conversion. The copy is checked on every call
+    and converted again when incomplete; two first loads at once convert once (core/hf/converted.py).
     """
-    report = progress or (lambda _f, _m: None)
     gguf = smollm2_gguf()
     stamp = {"source": gguf.name, "size": gguf.stat().st_size, "format": 2}
     target = cache_root(cache_dir) / "smollm2-135m-instruct"
-    if _stamp_ok(target, stamp):
-        return target
+    return converted_folder(target, stamp, lambda tmp, report: _convert_gguf(gguf, tmp, report, "SmolLM2"),
+                            progress, "SmolLM2", tmp_prefix=".smollm2-")
+
+
+def _convert_gguf(gguf: Path, out: Path, report: Progress, label: str) -> None:
+    """A GGUF causal LM dequantized to float32 and saved as safetensors + config + tokenizer."""
     from safetensors.torch import save_model
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
-    try:
-        report(0.0, "SmolLM2: reading the tokenizer from the GGUF file (first load only)")
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        report(0.3, "SmolLM2: dequantizing the GGUF weights to float32")
-        model = with_heartbeat(
-            lambda: AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name,
-                                                         dtype=torch.float32),
-            report, 0.3, 0.85, "SmolLM2: dequantizing the GGUF weights to float32", expected_seconds=30)
-        report(0.85, f"SmolLM2: writing the safetensors copy to {target}")
-        save_model(model, str(tmp / "model.safetensors"))
-        model.config.architectures = [type(model).__name__]  # reload as a causal LM, with its head
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.config.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        (tmp / "attention_lab.json").write_text(json.dumps(stamp))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if _stamp_ok(target, stamp):  # another process finished the same conversion first
-            return target
-        raise
-    report(1.0, "SmolLM2: ready")
-    return target
-
-
-def _stamp_ok(folder: Path, stamp: dict) -> bool:
-    try:
-        return json.loads((folder / "attention_lab.json").read_text()) == stamp
-    except (OSError, ValueError):
-        return False
-
-
-def _weights_check(folder: Path, allow_pickle: bool) -> None:
-    files = [f.name for f in folder.iterdir()]
-    if any(f.endswith(".safetensors") or f == "model.safetensors.index.json" for f in files):
-        return
-    pickles = [f for f in files if f.endswith((".bin", ".pt", ".pth", ".ckpt"))]
-    if not pickles:
-        raise ValueError(f"{folder} has no model weights (no *.safetensors file)")
-    if not allow_pickle:
-        raise ValueError(
-            f"{folder} has only pickle weights ({', '.join(pickles)}). Loading a pickle can run "
-            "arbitrary code, so Attention Lab refuses it. Convert it once to safetensors "
-            "(model.save_pretrained(folder) writes model.safetensors), or, if you trust the file, "
-            "pass load_model(..., allow_pickle=True) (loaded with torch.load(weights_only=True)).")
+    report(0.0, f"{label}: reading the tokenizer from the GGUF file (first load only)")
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    report(0.3, f"{label}: dequantizing the GGUF weights to float32")
+    model = with_heartbeat(
+        lambda: pretrained(AutoModelForCausalLM, gguf.parent, gguf_file=gguf.name, dtype=torch.float32),
+        report, 0.3, 0.85, f"{label}: dequantizing the GGUF weights to float32", expected_seconds=30)
+    report(0.85, f"{label}: writing the safetensors copy")
+    save_model(model, str(out / "model.safetensors"))
+    model.config.architectures = [type(model).__name__]  # reload as a causal LM, with its head
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.config.save_pretrained(out)
+    tokenizer.save_pretrained(out)
 
 
 def _model_class(config):
@@ -190,17 +156,17 @@ def load_folder(folder: str | Path, name: str | None = None, allow_pickle: bool 
     folder = Path(folder).expanduser()
     if not (folder / "config.json").is_file():
         raise ValueError(f"{folder} has no config.json: not a transformers model folder")
-    _weights_check(folder, allow_pickle)
+    check_weights(folder, allow_pickle)
     try:
         config = AutoConfig.from_pretrained(folder, trust_remote_code=False, local_files_only=True)
     except ValueError as err:
         raise ValueError(f"{folder}: {err} (Attention Lab never runs a model's own custom code)") from None
     cls = _model_class(config)
-    model, loading = cls.from_pretrained(folder, config=config, attn_implementation=register(),
-                                         **(placement or Placement()).from_pretrained_kwargs(),
-                                         trust_remote_code=False, local_files_only=True,
-                                         use_safetensors=None if allow_pickle else True,
-                                         output_loading_info=True)
+    model, loading = pretrained(cls, folder, config=config, attn_implementation=register(),
+                                **(placement or Placement()).from_pretrained_kwargs(),
+                                trust_remote_code=False, local_files_only=True,
+                                use_safetensors=None if allow_pickle else True,
+                                output_loading_info=True)
     if loading.get("missing_keys"):  # never show attention of randomly initialised weights
         missing = sorted(loading["missing_keys"])
         raise ValueError(f"{folder}: the checkpoint lacks {len(missing)} weights of {cls.__name__} "
@@ -224,25 +190,6 @@ def _offline() -> bool:
         or flag(os.environ.get("TRANSFORMERS_OFFLINE", ""))
 
 
-def _hub_reachable(timeout: float = 3.0) -> bool:
-    from huggingface_hub import constants
-
-    url = urlparse(constants.ENDPOINT)
-
-    def connect() -> bool:
-        with socket.create_connection((url.hostname, url.port or 443), timeout=timeout):
-            return True
-
-    # the name lookup itself can hang on a half-broken network: bound the whole probe
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(connect).result(timeout=timeout)
-    except (OSError, concurrent.futures.TimeoutError):
-        return False
-    finally:
-        pool.shutdown(wait=False)
-
-
 def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT_MAX_TOKENS,
              placement: Placement | None = None) -> HFModel:
     """A hub model from the HF cache, or downloaded (safetensors + tokenizer files only) when online."""
@@ -262,16 +209,19 @@ def load_hub(repo_id: str, allow_pickle: bool = False, max_tokens: int = DEFAULT
     if _offline():
         raise ModelNotFoundError(f"model {repo_id!r} is not in the Hugging Face cache "
                                  f"({constants.HF_HUB_CACHE}) and HF_HUB_OFFLINE is set. {how}")
-    if not _hub_reachable():
+    url = hub.endpoint()
+    if not hub.reachable(url):
         raise ModelNotFoundError(f"model {repo_id!r} is not a packaged model, not a local folder and not in "
-                                 f"the Hugging Face cache, and {constants.ENDPOINT} cannot be reached. {how}")
-    patterns = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "*.tiktoken"]
-    if allow_pickle:
-        patterns.append("*.bin")
+                                 f"the Hugging Face cache, and {url} cannot be reached. {how}")
     try:
-        folder = Path(snapshot_download(repo_id, allow_patterns=patterns, etag_timeout=5))
+        folder = hub.download(repo_id, allow_pickle)
+    except hub.NetworkDeadline as err:
+        raise ModelNotFoundError(f"could not download {repo_id!r}: {err} (the network or a proxy accepts "
+                                 "the connection but does not answer; set ATTENTION_LAB_NETWORK_DEADLINE "
+                                 f"to wait longer). {how}") from None
+    except ValueError:
+        raise
     except Exception as err:  # noqa: BLE001 - any hub failure becomes one clear message
         raise ModelNotFoundError(f"could not download {repo_id!r}: {type(err).__name__}: {err}. "
                                  f"{how}") from None
     return load_folder(folder, repo_id, allow_pickle, max_tokens, placement)
-

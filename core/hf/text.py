@@ -7,6 +7,7 @@ the display tokens, words and segments. is_byte_level / tokenizer_kind describe 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import torch
 
 from core.hf.tokens import clean_tokens, group_words
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 MAX_CHARS = 100_000  # longer text is refused before tokenizing (a paste accident, not a sentence)
 
 
@@ -48,6 +50,11 @@ def check_text(text: Any, what: str = "text") -> str:
     if len(text) > MAX_CHARS:
         raise ValueError(f"{what} has {len(text):,} characters; give at most {MAX_CHARS:,} "
                          "(longer inputs are cut to the model's context anyway)")
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate:
+        raise ValueError(f"{what} contains a lone surrogate (U+{ord(surrogate.group()):04X}) at character "
+                         f"{surrogate.start()}: half of a UTF-16 pair is not text; remove it or pass the "
+                         "whole character")
     visible = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "Z")))
     if not visible:
         raise ValueError(f"{what} is empty (or only whitespace / control characters): type a sentence")

@@ -10,12 +10,37 @@ One cleanup for every tokenizer family:
 
 from __future__ import annotations
 
+import codecs
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
 SPACE_MARKERS = ("Ġ", "▁")
 NEWLINE, TAB = "↵", "⇥"  # visible stand-ins, so a newline token is not an empty label
 BLANK = "␣"  # a piece that is only whitespace
+_HEX_BYTES = "attention_lab_hex_bytes"
+
+
+def _hex_bytes(err: UnicodeDecodeError) -> tuple[str, int]:
+    """Undecodable bytes as '<0xE2>' (the byte-fallback spelling of Llama's tokenizers)."""
+    return "".join(f"<0x{b:02X}>" for b in err.object[err.start:err.end]), err.end
+
+
+codecs.register_error(_HEX_BYTES, _hex_bytes)
+
+
+def visible(text: str) -> str:
+    """Control and format characters (bell, escape, NUL, right-to-left override, zero-width
+    space...) as visible escapes such as '\\x07' or '\\u202e'; other text unchanged."""
+    out = []
+    for ch in text:
+        if ch in "\n\t\r" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch == "\u200d":
+            out.append(ch)  # newline, tab: handled by the caller; ZWJ joins emoji
+        else:
+            code = ord(ch)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
+                       else f"\\U{code:08x}")
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -37,21 +62,23 @@ def clean_token(token: str, byte_level: bool = False) -> str:
 
     `byte_level=True` (GPT-2 style tokenizers) decodes the piece's byte characters back to
     text; a piece that holds only part of a multi-byte character (one byte of an emoji) shows
-    the replacement character '�' (`clean_tokens` merges such pieces first). WordPiece
-    continuation pieces keep their '##'. Whitespace-only pieces become '␣', newlines '↵', tabs '⇥'.
+    its bytes as '<0xE2>' (`clean_tokens` first merges pieces that together hold a whole character).
+    WordPiece continuation pieces keep their '##'. Whitespace-only pieces become '␣', newlines '↵',
+    tabs '⇥', control characters visible escapes ('\\x07'): a label never shows raw control bytes or '�'.
     """
     if not isinstance(token, str):
         token = str(token)
     if byte_level:
         table = _byte_decoder()
         if token and all(ch in table for ch in token):
-            token = bytes(table[ch] for ch in token).decode("utf-8", errors="replace")
+            token = bytes(table[ch] for ch in token).decode("utf-8", errors=_HEX_BYTES)
     for marker in SPACE_MARKERS:
         token = token.replace(marker, " ")
     if token.endswith("</w>"):  # original GPT / CLIP end-of-word marker
         token = token[: -len("</w>")]
     token = token.replace("\r\n", NEWLINE).replace("\n", NEWLINE).replace("\r", NEWLINE)
     token = token.replace("Ċ", NEWLINE).replace("\t", TAB).replace("ĉ", TAB)
+    token = visible(token)
     stripped = token.strip()
     return stripped if stripped else (BLANK if token else token)
 

@@ -16,10 +16,11 @@ _LOCK = threading.Lock()
 def _encoder():
     from transformers import AutoModel, AutoTokenizer
 
+    from core.hf.serial import pretrained
     from core.hf.sources import minilm_path
 
     path = minilm_path()
-    model = AutoModel.from_pretrained(path, attn_implementation="eager").eval()
+    model = pretrained(AutoModel, path, attn_implementation="eager").eval()
     return AutoTokenizer.from_pretrained(path), model
 
 

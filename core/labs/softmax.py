@@ -29,7 +29,8 @@ def softmax(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:
     """s = softmax(logits / temperature) over the last axis: [..., n] -> [..., n]."""
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature!r}")
-    return torch.softmax(checked_logits(logits) / temperature, dim=-1)
+    z = checked_logits(logits)
+    return torch.softmax((z - z.amax(-1, keepdim=True)) / temperature, dim=-1)  # shifted: no overflow
 
 
 def jacobian_spectral_norm(logits: ArrayLike, temperature: float = 1.0) -> torch.Tensor:
@@ -47,12 +48,16 @@ def jacobian_norm_vs_scale(logits: ArrayLike, scales: ArrayLike) -> dict[str, np
     """
     z = checked_logits(logits).double()
     scales_t = torch.as_tensor(np.asarray(scales, dtype=np.float64))
-    if (scales_t <= 0).any():
-        raise ValueError("scales must be positive")
-    zz = scales_t[:, None] * z[None, :]
-    norm = jacobian_spectral_norm(zz).numpy()
+    if not ((scales_t > 0) & torch.isfinite(scales_t)).all():
+        raise ValueError("scales must be positive finite numbers")
+    # Shifted by the max (softmax is shift-invariant), scale * z cannot overflow to +inf; a logit
+    # far below the max may become -inf, which is exactly its probability 0.
+    zz = scales_t[:, None] * (z - z.max())[None, :]
+    s = torch.softmax(zz, -1)
+    jac = torch.diag_embed(s) - s.unsqueeze(-1) * s.unsqueeze(-2)  # d s / d(scale * z), [m, n, n]
+    norm = torch.linalg.eigvalsh(jac)[..., -1].numpy()
     return {"scale": scales_t.numpy(), "wrt_scaled": norm, "wrt_logits": norm * scales_t.numpy(),
-            "max_prob": torch.softmax(zz, -1).max(-1).values.numpy()}
+            "max_prob": s.max(-1).values.numpy()}
 
 
 def dot_product_variance(d_k: int, n_samples: int = 200_000, seed: int = 0) -> dict[str, float]:

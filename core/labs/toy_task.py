@@ -32,6 +32,7 @@ from torch import nn
 from core.capture import capture
 from core.config import TransformerConfig
 from core.labs.reference_embeddings import minilm_embeddings
+from core.labs.training import train_step
 from core.model import Transformer
 from core.positional import sinusoidal
 from core.rng import seeded
@@ -113,14 +114,7 @@ def train(kind: str, settings: TrainSettings = TrainSettings(),
         ids, targets = make_batch(settings.batch, TRAIN_LENGTH, gen)
         logits = model(ids).logits
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-        if progress is not None and ((step + 1) % 10 == 0 or step + 1 == settings.steps):
-            progress(step + 1, settings.steps, losses[-1])
+        train_step(model, opt, sched, loss, losses, step, settings.steps, progress)
     model.eval()
     return model, losses
 

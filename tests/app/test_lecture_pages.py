@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui.catalog import Context, by_name
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
@@ -49,16 +51,27 @@ def test_presenter_steps_reveals_and_draws_the_live_figure():
 
 
 def test_presenter_card_without_figure_gives_its_reason_and_suggestions():
-    at = _run("lecture", card="15")  # GloVe
-    assert "GloVe" in _markdown(at)
-    assert any("Embedding space page" in c.value for c in at.caption)
+    at = _run("lecture", card="19")  # AIAYN
+    assert "AIAYN" in _markdown(at)
+    assert any("nothing to draw: an abbreviation" in c.value for c in at.caption)
     assert not at.radio  # suggestions on request only, for the example deck
     at.toggle(key="lec_suggest").set_value(True).run()
-    options = at.radio(key="lec_pick_15").options
+    options = at.radio(key="lec_pick_19").options
     assert options[0] == "no figure" and len(options) == 4
-    at.radio(key="lec_pick_15").set_value(at.radio(key="lec_pick_15").options[1]).run()
+    at.radio(key="lec_pick_19").set_value(at.radio(key="lec_pick_19").options[1]).run()
     at.button(key="lec_accept").click().run()
     assert len(_charts(at)) == 1  # the accepted figure is drawn at once
+
+
+def test_presenter_draws_a_new_labs_figure_for_its_card():
+    at = _run("lecture", card="46")  # "What is a context vector?"
+    assert "What is a context vector?" in _markdown(at)
+    at.button(key="lec_figure").click().run()
+    charts = _charts(at)
+    assert len(charts) == 1 and charts[0]["layout"]["title"]["text"] == "What the decoder receives"
+    z = charts[0]["data"][0]["z"]  # a typed array in the figure JSON: compare it encoded
+    assert z == json.loads(by_name("s2s.context_vector").draw(Context()).to_json())["data"][0]["z"]
+    assert str(z["shape"]).replace(" ", "") == "1,64"  # the context model's final state: hidden size 64
 
 
 def test_speaker_notes_screen_shows_answer_notes_and_next_card():
@@ -92,7 +105,7 @@ def test_rehearse_bad_progress_in_url_starts_afresh():
 def test_coverage_page_counts_the_example_deck():
     links = json.loads((ROOT / "lectures/transformers_flashcards.links.json").read_text(encoding="utf-8"))
     linked = sum(bool(c.get("views")) for c in links["cards"])
-    assert len(links["cards"]) == 55 and linked == 30
+    assert len(links["cards"]) == 55 and linked == 53
     at = _run("coverage")
     chart = _charts(at)[0]
     assert chart["layout"]["title"]["text"] == f"Deck coverage: {linked} of 55 cards with a figure"

@@ -112,9 +112,11 @@ def tiny_bart(tmp_path_factory) -> Path:
     return folder
 
 
-def test_pretrained_encoder_decoder_cross_attention(tiny_bart):
+def test_pretrained_encoder_decoder_cross_attention(tiny_bart, monkeypatch):
     from transformers import AutoTokenizer
 
+    # custom folders must lie inside the allowed roots (ui/policy.py): allow pytest's temp folder
+    monkeypatch.setenv("ATTENTION_LAB_MODEL_ROOTS", str(tiny_bart.parent))
     at = _run(s2s_hf=str(tiny_bart), s2s_hf_target="the dog runs")
     fig = next(c for c in _charts(at)
                if "Cross-attention, layer 1" in str(c["layout"].get("title", {}).get("text")))

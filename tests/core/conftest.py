@@ -97,3 +97,13 @@ def minilm_scratch():
     from core import load_model
 
     return load_model("minilm-scratch")
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2_folder(tmp_path_factory, tiny_models):
+    """A complete, safe tiny GPT-2 folder (config.json, model.safetensors, tokenizer files)."""
+    model, tok = tiny_models("gpt2")
+    folder = tmp_path_factory.mktemp("tiny-gpt2")
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder

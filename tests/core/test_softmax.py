@@ -70,3 +70,17 @@ def test_non_finite_logits_are_refused_with_a_clear_message():
     for bad in ([1.0, float("nan")], [float("inf"), 0.0]):
         with pytest.raises(ValueError, match="finite"):
             sm.softmax_jacobian(bad)
+
+
+def test_huge_finite_logits_do_not_overflow():
+    """Issue 11: z / T and scale * z overflowed to inf (1e308 / 0.1) and the page crashed;
+    softmax is shift-invariant, so shifting by the max first gives the exact one-hot answer."""
+    for temperature in (1.0, 0.1):
+        s = sm.softmax([1e308, -1e308], temperature)
+        assert s.tolist() == [1.0, 0.0]
+        jac = sm.softmax_jacobian([1e308, -1e308, 1e308], temperature)
+        expected = np.array([[1, 0, -1], [0, 0, 0], [-1, 0, 1]]) / 4 / temperature
+        np.testing.assert_allclose(jac.numpy(), expected)
+    r = sm.jacobian_norm_vs_scale([1e308, -1e308], np.geomspace(0.05, 20, 5))
+    assert np.isfinite(r["wrt_scaled"]).all() and np.abs(r["wrt_scaled"]).max() < 1e-300
+    assert r["max_prob"].tolist() == [1.0] * 5

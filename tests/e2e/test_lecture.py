@@ -24,6 +24,8 @@ def test_keyboard_steps_three_cards_reveals_an_answer_and_draws_a_figure(app_url
     page.goto(f"{app_url}/lecture?present=1")
     settle(page, min_charts=0)
     assert "Card 1 of 55" in _card_number(page)
+    # the key listener is installed by a component iframe that may load after the page settles
+    page.wait_for_function("() => !!document.__lectureKeys", timeout=60_000)
     page.locator(".lecture-q").click()  # focus the page, not a text box
     for expected in (2, 3, 4):
         page.keyboard.press("ArrowRight")
@@ -42,7 +44,7 @@ def test_keyboard_steps_three_cards_reveals_an_answer_and_draws_a_figure(app_url
         "() => [...document.querySelectorAll('.js-plotly-plot')].map("
         "gd => (gd.layout.title && gd.layout.title.text) || '')"
     )
-    assert any("one layer" in t for t in titles), titles  # the path-length graphs of this card
+    assert any("unrolled over" in t for t in titles), titles  # an RNN unrolled over time, this card's figure
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => document.body.innerText.includes('Card 3 of 55')", timeout=30_000)
     assert "card=3" in page.url
@@ -75,6 +77,7 @@ def test_exported_lecture_opens_offline_with_every_figure_drawn(page, tmp_path):
     )
     drawn = page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd.data.length)")
     assert len(drawn) == n_figures and all(n >= 1 for n in drawn)
+    assert page.evaluate("() => window.figureErrors") == 0  # plotly.js refused none of them
     leaving = [u for u in requests if not u.startswith(("file:", "data:"))]
     assert not leaving, leaving
     assert page.locator("section.slide").count() == len(slides)

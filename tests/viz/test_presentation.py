@@ -29,3 +29,32 @@ def test_model_name_leads_the_title_once():
     fig = with_model(go.Figure(layout=dict(title_text="L0H0: scores")), "minilm-scratch")
     assert fig.layout.title.text == "minilm-scratch · L0H0: scores"
     assert with_model(fig, "minilm-scratch").layout.title.text == fig.layout.title.text
+
+
+def test_long_titles_wrap_to_a_half_column_and_keep_every_word():
+    from viz.theme import PRESENT_LINE, wrap_text
+
+    title = "Similarity to position 32 by offset, with the mean over all positions"
+    out = presentation(base_layout(go.Figure(), title)).layout.title.text
+    lines = out.split("<br>")
+    assert len(lines) == 3 and all(len(line) <= PRESENT_LINE for line in lines)
+    assert " ".join(lines) == title
+    assert wrap_text("a<br>b") == "a<br>b"
+
+
+def test_a_legend_below_the_plot_is_pinned_under_the_axis_title():
+    fig = base_layout(go.Figure([go.Scatter(x=[0, 1], y=[0, 1], name=f"a fairly long entry {i}")
+                                 for i in range(4)]), "t", height=400)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25), margin=dict(b=10))
+    out = presentation(fig)
+    assert out.layout.legend.yref == "container" and out.layout.legend.y == 0
+    assert out.layout.margin.b >= 4 * 30 + 90  # one row per long entry, above it the axis room
+    assert out.layout.height > 500
+
+
+def test_printed_values_are_at_least_16_px():
+    heat = go.Heatmap(z=[[0.1, 0.2]], text=[["a", "b"]], texttemplate="%{text}", textfont=dict(size=10))
+    table = go.Table(header=dict(values=["h"], font=dict(size=11)), cells=dict(values=[["c"]]))
+    out = presentation(go.Figure([heat, table]))
+    assert out.data[0].textfont.size >= 16
+    assert out.data[1].cells.font.size >= 16 and out.data[1].header.font.size >= 16

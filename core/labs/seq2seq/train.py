@@ -30,6 +30,7 @@ from core.labs.seq2seq.data import (
 )
 from core.labs.seq2seq.grammar import Pair
 from core.labs.seq2seq.models import EOS, KINDS, MAX_LEN, PAD, build
+from core.labs.training import train_step
 from core.rng import seeded
 
 MODEL_DIR = Path(__file__).resolve().parents[3] / "models" / "seq2seq"
@@ -72,14 +73,7 @@ def train(kind: str, settings: TrainSettings = TrainSettings(),
         b = training_batch(step, settings.batch, settings.seed)
         logits, _ = model(b.src, b.src_mask, b.tgt_in)
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), b.tgt_out.flatten(), ignore_index=PAD)
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-        if progress is not None and ((step + 1) % 10 == 0 or step + 1 == settings.steps):
-            progress(step + 1, settings.steps, losses[-1])
+        train_step(model, opt, sched, loss, losses, step, settings.steps, progress)
     model.eval()
     return model, losses, time.perf_counter() - start
 

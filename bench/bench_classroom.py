@@ -1,0 +1,152 @@
+"""A classroom against one server: N Chromium sessions typing sentences and switching pages.
+
+Starts `streamlit run app.py` (shared-server mode), then for each N in --sessions (default 1 6)
+opens N browser sessions at once (one headless Chromium, one context each, like N students).
+Every session types --rounds sentences of its own on "One head" and, after each, switches to
+"All heads" and back through the sidebar menu. A redraw is the time from Ctrl+Enter (or the
+menu click) until the chart shows the new sentence (or the new page's chart is drawn).
+Prints p50 / p95 redraw seconds, errors, and the server's resident memory (peak, from
+/proc/<pid>/status), and the ratio of each N's p95 to the single-session p95 of the same run.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/bench_classroom.py --sessions 1 6 --rounds 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from conftest import FLAGS, _free_port  # noqa: E402
+
+NOUNS = ("dog cat horse teacher student river garden window music house farmer doctor pilot "
+         "painter kitten robot").split()
+SHOWS = """(word) => {
+    const gd = document.querySelector('.js-plotly-plot');
+    return !!gd && !!gd.querySelector('.main-svg') && JSON.stringify(gd.layout).includes(word);
+}"""
+DRAWN = """() => {
+    const running = document.querySelector("[data-testid='stStatusWidget']");
+    const gd = document.querySelector('.js-plotly-plot');
+    return !running && !!gd && !!gd.querySelector('.main-svg');
+}"""
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+async def student(browser, base: str, who: int, rounds: int, times: dict, errors: list) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    page.set_default_timeout(180_000)  # a busy shared machine: generous, errors are counted
+    try:
+        await page.goto(f"{base}/head")
+        await page.wait_for_function(SHOWS, arg="hungry", timeout=180_000)
+        for r in range(rounds):
+            marker = NOUNS[(who * rounds + r) % len(NOUNS)]
+            text = f"The {marker} saw student {who} in round {r} because the {marker} was waiting"
+            box = page.locator("[data-testid='stSidebar'] textarea").first
+            await box.fill(text)
+            t = time.perf_counter()
+            await box.press("Control+Enter")
+            await page.wait_for_function(SHOWS, arg=marker, timeout=180_000)
+            times["type"].append(time.perf_counter() - t)
+            for title in ("All heads", "One head"):
+                t = time.perf_counter()
+                await page.locator("[data-testid='stSidebar']").get_by_text(title, exact=True).first.click()
+                await page.wait_for_timeout(300)  # let the rerun start before asking if it ended
+                await page.wait_for_function(DRAWN, timeout=180_000)
+                times["switch"].append(time.perf_counter() - t)
+    except Exception as err:  # noqa: BLE001 - counted, the class goes on
+        errors.append(f"student {who}: {type(err).__name__}: {str(err)[:120]}")
+    finally:
+        await context.close()
+
+
+async def classroom(base: str, n: int, rounds: int) -> tuple[dict, list]:
+    from playwright.async_api import async_playwright
+
+    times: dict[str, list[float]] = {"type": [], "switch": []}
+    errors: list[str] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
+        await asyncio.gather(*(student(browser, base, who, rounds, times, errors) for who in range(n)))
+        await browser.close()
+    return times, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 6])
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    port = _free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ATTENTION_LAB_SHARED": "1"}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
+                               "true",
+                               "--server.address", "127.0.0.1", "--server.port", str(port),
+                               "--browser.gatherUsageStats", "false"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    peak, stop = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_mb(server.pid))
+            time.sleep(0.5)
+
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        threading.Thread(target=sample, daemon=True).start()
+        asyncio.run(classroom(base, 1, 0))  # warm: MiniLM loaded, the default sentence cached
+        print(f"{'sessions':>8} {'redraws':>7} {'type p50':>9} {'type p95':>9} {'switch p50':>10} "
+              f"{'switch p95':>10} {'p95 ratio':>9} {'errors':>6} {'server RSS peak MB':>18}")
+        single = None
+        for n in args.sessions:
+            peak[0] = rss_mb(server.pid)
+            times, errors = asyncio.run(classroom(base, n, args.rounds))
+            every = times["type"] + times["switch"]
+            p95 = percentile(every, 0.95)
+            single = single or p95
+            print(f"{n:>8} {len(every):>7} {statistics.median(times['type'] or [float('nan')]):>9.2f} "
+                  f"{percentile(times['type'], 0.95):>9.2f} "
+                  f"{statistics.median(times['switch'] or [float('nan')]):>10.2f} "
+                  f"{percentile(times['switch'], 0.95):>10.2f} {p95 / single:>9.2f} {len(errors):>6} "
+                  f"{peak[0]:>18.0f}", flush=True)
+            for e in errors:
+                print("   ", e)
+    finally:
+        stop.set()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
