@@ -18,19 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 import torch
-from plotly.subplots import make_subplots
 
 from core.attention import masked_softmax
 from core.capture import Capture
 from core.labs.arrays import as_numpy
 from core.labs.attention_stats import row_entropy
+from viz import grid
 from viz.head_pooling import MAX_CELLS, category_axis, pool_head, pool_weights
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,
     MASKED,
     SEQUENTIAL,
-    base_layout,
+    base_look,
     colorbar_below,
     head_label,
     tick_room,
@@ -187,16 +187,13 @@ def place_colorbar(fig: go.Figure, trace: go.Heatmap, cols: tuple[int, int], tit
 
 
 def set_columns(fig: go.Figure, widths: Sequence[float], gaps: Sequence[float]) -> None:
-    """Give the row-1 subplots explicit x domains: relative `widths`, paper-fraction `gaps`
-    between neighbours (a gap before a panel with its own y tick labels must be wider)."""
-    free = 1.0 - sum(gaps)
-    total = float(sum(widths))
-    x = 0.0
-    for col, width in enumerate(widths, start=1):
-        right = x + free * width / total
-        fig.get_subplot(1, col).xaxis.domain = (x, min(right, 1.0))
-        if col <= len(gaps):
-            x = right + gaps[col - 1]
+    """Give the row-1 subplots of a make_subplots figure explicit x domains (grid.column_domains)
+    and centre each subplot title over its panel again."""
+    domains = grid.column_domains(widths, gaps)
+    for col, domain in enumerate(domains, start=1):
+        fig.get_subplot(1, col).xaxis.domain = domain
+    for note, (x0, x1) in zip(fig.layout.annotations, domains):  # make_subplots' titles come first
+        note.x = (x0 + x1) / 2
 
 
 def weights_at_temperature(scores: np.ndarray, mask: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -228,12 +225,6 @@ def scaled_weights(weights: np.ndarray, scale: str) -> tuple[np.ndarray, str, fl
     if scale == "log":
         return np.log10(np.maximum(weights, LOG_FLOOR)), "log₁₀ weight", float(np.log10(LOG_FLOOR)), 0.0
     raise ValueError(f"scale must be one of {WEIGHT_SCALES}, got {scale!r}")
-
-
-def grey_panel(fig: go.Figure, col: int) -> None:
-    """Grey behind subplot (1, col): the empty (NaN) cells of a pooled matrix show as masked."""
-    fig.add_shape(type="rect", xref="x domain", yref="y domain", x0=0, x1=1, y0=0, y1=1,
-                  fillcolor=MASKED, line_width=0, layer="below", row=1, col=col)
 
 
 def pooled_token_axis(tokens: Sequence[str], labels: list[str] | None, factor: int, pixels: int | None = None,
@@ -277,10 +268,11 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     if has_v:
         titles += ["<b>V</b><br>row = key", "<b>vectors</b><br>Z = A·V"]
     n_q, n_k = p.weights.shape
-    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles)
     v_labels = has_v and list(d.k_tokens) != list(d.q_tokens)  # cross-attention: V rows are other tokens
     gaps = [0.03, 0.1 if v_labels else (0.075 if sums else 0.035), 0.035][:len(titles) - 1]
-    set_columns(fig, [1, 1.12 if sums else 1, 0.75, 0.75][:len(titles)], gaps)
+    domains = grid.column_domains([1, 1.12 if sums else 1, 0.75, 0.75][:len(titles)], gaps)
+    layout = grid.row_layout(domains, titles)
+    data: list = []
     height, top = max(540, min(950, 320 + 14 * n_q)), 92
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + COLORBAR_ROOM
     show_mask = p.mask if not p.mask.all() else None
@@ -299,23 +291,21 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
                 shown[~p.mask] = np.nan
             traces[-1].update(z=shown, zmin=lo, zmax=hi, customdata=p.weights.astype(np.float32),
                               hovertemplate=traces[-1].hovertemplate.replace("%{z:.3f}", "%{customdata:.4f}"))
-        place_colorbar(fig, traces[-1], (col, col), bar_title)
-        for trace in traces:
-            fig.add_trace(trace, row=1, col=col)
+        traces[-1].update(colorbar=colorbar_below(*domains[col - 1], bar_title), showscale=True)
+        data += [trace.update(grid.on(col)) for trace in traces]
         if cells and show_mask is not None:  # masked cells are empty cells over a grey panel
-            grey_panel(fig, col)
-        x0, x1 = fig.get_subplot(1, col).xaxis.domain
-        cols_px = int(FIGURE_WIDTH * (x1 - x0))
-        fig.update_xaxes(axis(d.k_tokens, p.k_labels, cols_px), tickangle=-60, row=1, col=col)
-        fig.update_yaxes(axis(d.q_tokens, p.q_labels, rows_px, vertical=True), showticklabels=col == 1,
-                         row=1, col=col)
-    fig.update_yaxes(title_text="query", row=1, col=1)
+            layout.setdefault("shapes", []).append(grid.grey_behind(col, MASKED))
+        cols_px = int(FIGURE_WIDTH * (domains[col - 1][1] - domains[col - 1][0]))
+        grid.xaxis(layout, col).update(axis(d.k_tokens, p.k_labels, cols_px), tickangle=-60)
+        grid.yaxis(layout, col).update(axis(d.q_tokens, p.q_labels, rows_px, vertical=True),
+                                       showticklabels=col == 1)
+    grid.yaxis(layout, 1)["title"] = dict(text="query")
     if sums:  # row sums: a column of text just right of the weights
-        fig.add_trace(go.Scatter(x=[n_k - 0.5] * n_q, y=list(range(n_q)), mode="text",
-                                 text=[f"Σ {s:.2f}" for s in d.weights.sum(-1)], textposition="middle right",
-                                 textfont=dict(size=10, color="#555555"), hoverinfo="skip", showlegend=False,
-                                 cliponaxis=False), row=1, col=2)
-        fig.update_xaxes(range=[-0.5, n_k - 0.5], row=1, col=2)
+        data.append(go.Scatter(x=[n_k - 0.5] * n_q, y=list(range(n_q)), mode="text",
+                               text=[f"Σ {s:.2f}" for s in d.weights.sum(-1)], textposition="middle right",
+                               textfont=dict(size=10, color="#555555"), hoverinfo="skip", showlegend=False,
+                               cliponaxis=False, **grid.on(2)))
+        grid.xaxis(layout, 2)["range"] = [-0.5, n_k - 0.5]
     if has_v:
         limit = float(np.abs(p.v).max()) or 1.0
         panels = ((p.v, d.k_tokens, p.k_labels, "V"), (p.vectors, d.q_tokens, p.q_labels, "vectors"))
@@ -325,17 +315,18 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
             if cells:
                 rows["y"] = labels
             hm = go.Heatmap(z=z.astype(np.float32), colorscale=DIVERGING, zmid=0, zmin=-limit,
-                            zmax=limit, name=name, showscale=False, **rows)
+                            zmax=limit, name=name, showscale=False, **rows, **grid.on(col))
             if col == 4:
-                place_colorbar(fig, hm, (3, 4), "V and vectors (one scale)")
-            fig.add_trace(hm, row=1, col=col)
-            fig.update_yaxes(axis(tokens, labels, rows_px, vertical=True),
-                             showticklabels=col == 3 and v_labels, row=1, col=col)
-            fig.update_xaxes(showgrid=False, title_text="dimension", title_standoff=4, row=1, col=col)
+                hm.update(colorbar=colorbar_below(domains[2][0], domains[3][1], "V and vectors (one scale)"),
+                          showscale=True)
+            data.append(hm)
+            grid.yaxis(layout, col).update(axis(tokens, labels, rows_px, vertical=True),
+                                           showticklabels=col == 3 and v_labels)
+            grid.xaxis(layout, col).update(showgrid=False, title=dict(text="dimension", standoff=4))
     pooled_note = (f" (pooled {p.factor}×{p.factor}: hover shows token ranges)" if pooled else "")
-    base_layout(fig, f"{d.label}: scores → weights → vectors{pooled_note}", height=height)
-    fig.update_layout(margin=dict(t=top, b=bottom, l=10, r=10))
-    return fig
+    layout.update(base_look(f"{d.label}: scores → weights → vectors{pooled_note}", height=height),
+                  margin=dict(t=top, b=bottom, l=10, r=10))
+    return grid.figure(data, layout)
 
 
 # --------------------------------------------------------------------------- (b) one query row
@@ -354,31 +345,29 @@ def query_breakdown(data: HeadData | Capture, query: int, layer: int = 0, head: 
     rows = 3 if d.v is not None else 2
     titles = ["scores (before softmax)", "weights = softmax(scores): sum 1",
               "contribution ‖α·v‖ of each key to the vector"][:rows]
-    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, subplot_titles=titles,
-                        vertical_spacing=0.09)
+    layout = grid.column_layout(rows, 0.09, titles, shared_x=True)
     labels = [token_label(t) for t in d.k_tokens]
     score_colors = ["#b2182b" if s >= 0 else "#2166ac" for s in scores]
     score_colors = [c if a else MASKED for c, a in zip(score_colors, allowed)]
-    fig.add_trace(go.Bar(x=keys, y=np.where(allowed, scores, 0).astype(np.float32),
-                         marker_color=score_colors, customdata=labels, name="scores",
-                         text=["" if a else "masked" for a in allowed], textposition="outside",
-                         hovertemplate="key %{customdata}<br>score %{y:.3f}<extra></extra>"), row=1, col=1)
-    fig.add_trace(go.Bar(x=keys, y=weights.astype(np.float32), name="weights", customdata=labels,
-                         marker=dict(color=weights.astype(np.float32), colorscale=SEQUENTIAL, cmin=0, cmax=1),
-                         hovertemplate="key %{customdata}<br>weight %{y:.3f}<extra></extra>"), row=2, col=1)
+    data = [go.Bar(x=keys, y=np.where(allowed, scores, 0).astype(np.float32),
+                   marker_color=score_colors, customdata=labels, name="scores",
+                   text=["" if a else "masked" for a in allowed], textposition="outside",
+                   hovertemplate="key %{customdata}<br>score %{y:.3f}<extra></extra>", **grid.on(1)),
+            go.Bar(x=keys, y=weights.astype(np.float32), name="weights", customdata=labels,
+                   marker=dict(color=weights.astype(np.float32), colorscale=SEQUENTIAL, cmin=0, cmax=1),
+                   hovertemplate="key %{customdata}<br>weight %{y:.3f}<extra></extra>", **grid.on(2))]
     if rows == 3:
         contrib = np.linalg.norm(weights[:, None] * d.v, axis=-1).astype(np.float32)
         vnorm = np.linalg.norm(d.v, axis=-1).astype(np.float32)
-        fig.add_trace(go.Bar(x=keys, y=contrib, name="‖α·v‖", marker_color="#009E73",
-                             customdata=np.stack([np.array(labels, dtype=object), vnorm], -1),
-                             hovertemplate="key %{customdata[0]}<br>‖α·v‖ %{y:.3f}"
-                             "<br>‖v‖ %{customdata[1]:.3f}<extra></extra>"), row=3, col=1)
-    fig.update_xaxes(token_axis(d.k_tokens), row=rows, col=1, tickangle=-60, title_text="key")
-    fig.update_yaxes(range=[0, 1.05], row=2, col=1)
-    base_layout(fig, f"{d.label}, query “{token_label(d.q_tokens[query])}” ({query}): "
-                f"scores → weights → contributions", height=620)
-    fig.update_layout(showlegend=False, bargap=0.15)
-    return fig
+        data.append(go.Bar(x=keys, y=contrib, name="‖α·v‖", marker_color="#009E73",
+                           customdata=np.stack([np.array(labels, dtype=object), vnorm], -1),
+                           hovertemplate="key %{customdata[0]}<br>‖α·v‖ %{y:.3f}"
+                           "<br>‖v‖ %{customdata[1]:.3f}<extra></extra>", **grid.on(3)))
+    grid.xaxis(layout, rows).update(token_axis(d.k_tokens), tickangle=-60, title=dict(text="key"))
+    grid.yaxis(layout, 2)["range"] = [0, 1.05]
+    layout.update(base_look(f"{d.label}, query “{token_label(d.q_tokens[query])}” ({query}): "
+                            f"scores → weights → contributions", height=620), showlegend=False, bargap=0.15)
+    return grid.figure(data, layout)
 
 
 # --------------------------------------------------------------------------- (c) temperature what-if
@@ -397,28 +386,31 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
     h_what = float(row_entropy(what_if).mean())
     p = pool_head(d.scores, d.weights, d.mask, None, None, d.q_tokens, d.k_tokens, max_cells)
     cells = None if p.weights.shape[0] <= 48 else (p.q_labels, p.k_labels)  # as in head_view
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.04, subplot_titles=[
+    domains = grid.even_domains(2, 0.04)
+    layout = grid.row_layout(domains, [
         f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
         f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>mean entropy {h_what:.2f} nats"])
+    data: list = []
     show_mask = p.mask if not p.mask.all() else None
     for col, z in ((1, p.weights), (2, pool_weights(what_if, p.factor))):
         if cells and show_mask is not None:  # masked cells are empty cells over a grey panel
-            grey_panel(fig, col)
+            layout.setdefault("shapes", []).append(grid.grey_behind(col, MASKED))
         for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask, cells=cells):
             if trace.name != "masked":
                 trace.showscale = False
                 if col == 2:
-                    place_colorbar(fig, trace, (1, 2), "weight (both panels)")
-            fig.add_trace(trace, row=1, col=col)
-        fig.update_xaxes(pooled_token_axis(d.k_tokens, cells and cells[1], p.factor), tickangle=-60,
-                         title_text="key", row=1, col=col)
-        fig.update_yaxes(pooled_token_axis(d.q_tokens, cells and cells[0], p.factor, vertical=True),
-                         showticklabels=col == 1, row=1, col=col)
-    fig.update_yaxes(title_text="query", row=1, col=1)
+                    both = colorbar_below(domains[0][0], domains[1][1], "weight (both panels)")
+                    trace.update(colorbar=both, showscale=True)
+            data.append(trace.update(grid.on(col)))
+        grid.xaxis(layout, col).update(pooled_token_axis(d.k_tokens, cells and cells[1], p.factor),
+                                       tickangle=-60, title=dict(text="key"))
+        rows = pooled_token_axis(d.q_tokens, cells and cells[0], p.factor, vertical=True)
+        grid.yaxis(layout, col).update(rows, showticklabels=col == 1)
+    grid.yaxis(layout, 1)["title"] = dict(text="query")
     pooled_note = f", pooled {p.factor}×{p.factor}" if p.factor > 1 else ""
-    base_layout(fig, f"What if: temperature T = {temperature:g} for {d.label} "
-                f"(a what-if, not the model{pooled_note})",
-                height=max(460, min(850, 260 + 12 * len(d.q_tokens))))
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + 24 + COLORBAR_ROOM  # + axis title
-    fig.update_layout(margin=dict(t=90, b=bottom))
-    return fig
+    layout.update(base_look(f"What if: temperature T = {temperature:g} for {d.label} "
+                            f"(a what-if, not the model{pooled_note})",
+                            height=max(460, min(850, 260 + 12 * len(d.q_tokens)))))
+    layout["margin"].update(t=90, b=bottom)
+    return grid.figure(data, layout)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
+
+# Every figure starts from plotly_white. As the default, a new figure takes the template object as
+# it is; naming it in update_layout(template=...) deep-copies and validates it again (~35 ms a figure).
+pio.templates.default = "plotly_white"
 
 # Colour-blind-safe scales: sequential for weights (0..1), diverging centred at 0 for signed values.
 SEQUENTIAL = "Viridis"
@@ -17,17 +22,20 @@ def head_label(layer: int, head: int) -> str:
     return f"L{layer}H{head}"
 
 
-def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
-    """The default look: white background, readable font, tight margins."""
-    fig.update_layout(
-        template="plotly_white", font=dict(family=FONT, size=13),
-        title=dict(text=title, x=0.0, xanchor="left") if title else None,
-        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
-        hoverlabel=dict(font_size=13),
-    )
+def base_look(title: str | None = None, height: int | None = None) -> dict:
+    """The default look as layout properties: readable font, title at the left, tight margins
+    (the white background is the default template, set above)."""
+    look = dict(font=dict(family=FONT, size=13),
+                title=dict(text=title, x=0.0, xanchor="left") if title else None,
+                margin=dict(l=10, r=10, t=50 if title else 20, b=10), hoverlabel=dict(font=dict(size=13)))
     if height:
-        fig.update_layout(height=height)
-    return fig
+        look["height"] = height
+    return look
+
+
+def base_layout(fig: go.Figure, title: str | None = None, height: int | None = None) -> go.Figure:
+    """`fig` in the default look (base_look), in place."""
+    return fig.update_layout(**base_look(title, height))
 
 
 def with_model(fig: go.Figure, model: str | None) -> go.Figure:
@@ -104,69 +112,111 @@ def _plain(text: str) -> str:
     return re.sub(r"<[^>]+>", "", text)
 
 
-def _legend_entries(fig: go.Figure) -> list[str]:
-    return [_plain(str(t.name)) for t in fig.data if t.name is not None and t.showlegend is not False]
+def _set(node: dict, path: str, value) -> None:
+    """node[a][b]... = value for path 'a.b...', creating the dicts on the way."""
+    *parents, last = path.split(".")
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[last] = value
 
 
-def _present_legend(out: go.Figure, size: int) -> tuple[int, int]:
+def _get(node: dict, path: str, default=None):
+    for key in path.split("."):
+        if not isinstance(node, dict) or key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def _merge(node: dict, values: dict) -> None:
+    """Deep-merge `values` into `node` (as plotly's update does)."""
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(node.get(key), dict):
+            _merge(node[key], value)
+        else:
+            node[key] = value
+
+
+def _axis_keys(layout: dict, letter: str) -> list[str]:
+    """'xaxis', 'xaxis2', ... of a layout: the first always (plotly creates it), then those present."""
+    import re
+
+    found = {k for k in layout if re.fullmatch(f"{letter}axis[0-9]*", k)} | {f"{letter}axis"}
+    return sorted(found, key=lambda k: int(k[5:] or 1))
+
+
+def _legend_entries(data: list[dict]) -> list[str]:
+    return [_plain(str(t["name"])) for t in data
+            if t.get("name") is not None and t.get("showlegend") is not False]
+
+
+def _present_legend(layout: dict, data: list[dict], size: int) -> tuple[int, int]:
     """Horizontal legends at projector size: a fixed number of entries per row (entrywidth as a
     fraction of the plot width: the figure's own, or as many as PRESENT_LINE characters hold), so
     the rows are known here. A legend below the plot is pinned to the bottom edge of the figure
     (its old place, a fraction of the plot height, lands on the grown tick labels and axis title).
     Returns (top, bottom): margin pixels the legend needs above and below the plot."""
-    legend = out.layout.legend
-    if legend.orientation != "h":
+    legend = layout.setdefault("legend", {})
+    if legend.get("orientation") != "h":
         return 0, 0
-    entries = _legend_entries(out)
-    if legend.entrywidthmode == "fraction" and legend.entrywidth:
-        per_row = max(1, round(1 / legend.entrywidth))
+    entries = _legend_entries(data)
+    if legend.get("entrywidthmode") == "fraction" and legend.get("entrywidth"):
+        per_row = max(1, round(1 / legend["entrywidth"]))
     else:
         per_row = max(1, (PRESENT_LINE + 6) // (max((len(e) for e in entries), default=1) + 6))
-        out.update_layout(legend=dict(entrywidthmode="fraction", entrywidth=1 / per_row))
+        legend.update(entrywidthmode="fraction", entrywidth=1 / per_row)
     # Plotly may fit one entry fewer per row than the fraction says (padding): count with that
     height = -(-len(entries) // max(1, per_row - 1)) * (size + 12) + 8
-    if legend.y is not None and legend.y >= 1:  # rows above the plot, under the title
-        out.update_layout(legend=dict(title=dict(side="top")) if legend.title.text else {})
-        return height + (size + 12 if legend.title.text else 0), 0
-    out.update_layout(legend=dict(x=0, xanchor="left", y=0, yanchor="bottom", yref="container"))
+    if legend.get("y") is not None and legend["y"] >= 1:  # rows above the plot, under the title
+        if _get(legend, "title.text"):
+            _set(legend, "title.side", "top")
+        return height + (size + 12 if _get(legend, "title.text") else 0), 0
+    legend.update(x=0, xanchor="left", y=0, yanchor="bottom", yref="container")
     return 0, height + AXIS_ROOM
 
 
 AXIS_ROOM = 90  # bottom-margin pixels for tick labels and an axis title above a legend pinned below
 
 
-def _present_text_sizes(out: go.Figure) -> None:
+def _present_text_sizes(data: list[dict]) -> None:
     """Printed values (cell numbers, row sums, table cells, values on bars) at least PRESENT_CELL px."""
-    def grown(current) -> int:
-        return max(PRESENT_CELL, int((current if isinstance(current, (int, float)) else 12) * PRESENT_SCALE))
+    def grow(node: dict, path: str) -> int:
+        current = _get(node, path)
+        size = max(PRESENT_CELL, int((current if isinstance(current, (int, float)) else 12) * PRESENT_SCALE))
+        _set(node, path, size)
+        return size
 
-    for trace in out.data:
-        if trace.type == "scatter" and trace.mode and "text" in trace.mode:
-            trace.textfont.size = grown(trace.textfont.size)
-        elif trace.type == "heatmap" and trace.texttemplate:
-            trace.textfont.size = grown(trace.textfont.size)
-        elif trace.type == "bar" and trace.text is not None:
-            trace.textfont.size = grown(trace.textfont.size)
-            trace.insidetextfont.size = trace.outsidetextfont.size = trace.textfont.size
-            trace.constraintext = "none"  # Plotly would shrink the text to fit the bar
-        elif trace.type == "table":
-            trace.header.font.size = grown(trace.header.font.size)
-            trace.cells.font.size = grown(trace.cells.font.size)
-            trace.header.height = trace.cells.height = PRESENT_CELL * 2
+    for trace in data:
+        kind = trace.get("type")
+        if kind == "scatter" and trace.get("mode") and "text" in trace["mode"]:
+            grow(trace, "textfont.size")
+        elif kind == "heatmap" and trace.get("texttemplate"):
+            grow(trace, "textfont.size")
+        elif kind == "bar" and trace.get("text") is not None:
+            size = grow(trace, "textfont.size")
+            _set(trace, "insidetextfont.size", size)
+            _set(trace, "outsidetextfont.size", size)
+            trace["constraintext"] = "none"  # Plotly would shrink the text to fit the bar
+        elif kind == "table":
+            grow(trace, "header.font.size")
+            grow(trace, "cells.font.size")
+            _set(trace, "header.height", PRESENT_CELL * 2)
+            _set(trace, "cells.height", PRESENT_CELL * 2)
 
 
-def _present_colorbars(out: go.Figure, size: int) -> None:
-    for trace in out.data:
-        if trace.type == "heatmap" and trace.showscale is not False:
-            bar = trace.colorbar
-        elif trace.type in ("scatter", "bar") and trace.marker is not None and trace.marker.showscale:
-            bar = trace.marker.colorbar
+def _present_colorbars(data: list[dict], size: int) -> None:
+    for trace in data:
+        kind = trace.get("type")
+        if kind == "heatmap" and trace.get("showscale") is not False:
+            bar = trace.setdefault("colorbar", {})
+        elif kind in ("scatter", "bar") and _get(trace, "marker.showscale"):
+            bar = trace["marker"].setdefault("colorbar", {})
         else:
             continue
-        bar.thickness = int((bar.thickness or 12) * 1.5)
-        bar.tickfont.size = size - 4
-        if bar.title and bar.title.text:
-            bar.title.text = wrap_text(bar.title.text, PRESENT_LINE // 2)
+        bar["thickness"] = int((bar.get("thickness") or 12) * 1.5)
+        _set(bar, "tickfont.size", size - 4)
+        if _get(bar, "title.text"):
+            bar["title"]["text"] = wrap_text(bar["title"]["text"], PRESENT_LINE // 2)
 
 
 def presentation(fig: go.Figure) -> go.Figure:
@@ -175,35 +225,42 @@ def presentation(fig: go.Figure) -> go.Figure:
     Titles, axis titles and annotations wrap at PRESENT_LINE characters (a half-width column at
     1280×720); the figure title is pinned to the top edge with room for its lines; horizontal
     legends become a column (see _present_legend); printed values grow to PRESENT_CELL px or more.
-    Fixed pixel room (margins, colour bars) grows with the fonts so labels still fit."""
-    out = go.Figure(fig)
+    Fixed pixel room (margins, colour bars) grows with the fonts so labels still fit.
+    Works on the figure's plain dict and validates the result once (plotly's update_* calls cost
+    most of a projector rerun)."""
+    spec = fig.to_dict()
+    data, layout = spec.get("data", []), spec.get("layout", {})
+    layout.pop("template", None)  # the default template (plotly_white) is applied as the figure is built
     size = PRESENT_SIZE
-    out.update_layout(font=dict(size=size, color="#000000"), title_font_size=size + 4,
-                      legend_font_size=size - 2, hoverlabel_font_size=size - 2,
-                      paper_bgcolor="#ffffff", plot_bgcolor="#ffffff")
-    ticks = dict(tickfont=dict(size=size - 4, color="#000000"), title_font=dict(size=size, color="#000000"),
+    _merge(layout, dict(font=dict(size=size, color="#000000"), title=dict(font=dict(size=size + 4)),
+                        legend=dict(font=dict(size=size - 2)), hoverlabel=dict(font=dict(size=size - 2)),
+                        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff"))
+    ticks = dict(tickfont=dict(size=size - 4, color="#000000"),
+                 title=dict(font=dict(size=size, color="#000000")),
                  linecolor="#000000", gridcolor="#d0d0d0", automargin=True)
-    out.update_xaxes(**ticks)
-    out.update_yaxes(**ticks)
-    for axis in (*out.select_xaxes(), *out.select_yaxes()):
-        if axis.title and axis.title.text:
-            axis.title.text = wrap_text(axis.title.text)
-    out.update_scenes(**{f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
-                                          title_font=dict(size=size - 2, color="#000000"))
-                         for a in "xyz"})
-    out.update_annotations(font_size=size - 2)
-    for note in out.layout.annotations:  # text already broken by hand (a caption) stays as it is
-        if note.text and "<br>" not in note.text:
-            note.text = wrap_text(note.text)
-    for trace in out.data:
-        if trace.type == "scatter" and trace.line is not None:
-            trace.line.width = max(trace.line.width or 2, 4)
-    _present_colorbars(out, size)
-    _present_text_sizes(out)
-    legend_top, legend_bottom = _present_legend(out, size)
-    margin = out.layout.margin
-    top = int((margin.t or 50) * 1.3)
-    title = out.layout.title.text if out.layout.title else None
+    for key in (*_axis_keys(layout, "x"), *_axis_keys(layout, "y")):
+        axis = layout.setdefault(key, {})
+        _merge(axis, ticks)
+        if _get(axis, "title.text"):
+            axis["title"]["text"] = wrap_text(axis["title"]["text"])
+    scene = layout.setdefault("scene", {})
+    for a in "xyz":
+        _merge(scene, {f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
+                                        title=dict(font=dict(size=size - 2, color="#000000")))})
+    for note in layout.get("annotations", []):
+        _set(note, "font.size", size - 2)
+        if note.get("text") and "<br>" not in note["text"]:  # text broken by hand (a caption) stays
+            note["text"] = wrap_text(note["text"])
+    for trace in data:
+        if trace.get("type") == "scatter":
+            line = trace.setdefault("line", {})
+            line["width"] = max(line.get("width") or 2, 4)
+    _present_colorbars(data, size)
+    _present_text_sizes(data)
+    legend_top, legend_bottom = _present_legend(layout, data, size)
+    margin = layout.get("margin", {})
+    top = int((margin.get("t") or 50) * 1.3)
+    title = _get(layout, "title.text")
     if title:
         wrapped = wrap_text(title)
         lines = wrapped.count("<br>") + 1
@@ -211,17 +268,17 @@ def presentation(fig: go.Figure) -> go.Figure:
         # the old top margin holds one title line and what sits under it (subplot titles, ticks)
         top = title_px + legend_top if legend_top else top + int((lines - 1) * (size + 4) * 1.3) + 14
         # pinned to the top edge (pad: Plotly puts the first line's cap height above y)
-        out.update_layout(title=dict(text=wrapped, yref="container", y=1.0, yanchor="top",
-                                     pad=dict(t=size + 12)))
+        _merge(layout, dict(title=dict(text=wrapped, yref="container", y=1.0, yanchor="top",
+                                       pad=dict(t=size + 12))))
     else:
         top += legend_top
-    bottom = int((margin.b or 10) * PRESENT_SCALE) + legend_bottom
-    grow = (top - int((margin.t or 50) * 1.3)) + legend_bottom
-    out.update_layout(margin=dict(l=int((margin.l or 10) * PRESENT_SCALE),
-                                  r=int((margin.r or 10) * PRESENT_SCALE), t=top, b=bottom))
-    if out.layout.height:
-        out.update_layout(height=int(out.layout.height * 1.25) + grow)
-    return out
+    bottom = int((margin.get("b") or 10) * PRESENT_SCALE) + legend_bottom
+    grow = (top - int((margin.get("t") or 50) * 1.3)) + legend_bottom
+    _merge(layout, dict(margin=dict(l=int((margin.get("l") or 10) * PRESENT_SCALE),
+                                    r=int((margin.get("r") or 10) * PRESENT_SCALE), t=top, b=bottom)))
+    if layout.get("height"):
+        layout["height"] = int(layout["height"] * 1.25) + grow
+    return go.Figure(spec)
 
 
 MASKED = "#c8c8c8"  # cells where attention is not allowed (causal or padding mask)
