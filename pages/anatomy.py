@@ -47,8 +47,10 @@ order = ("**post-norm** (the paper's order: sublayer, residual add, then LayerNo
               f"{walk.norm_kind} comes after the final layer)")
 st.markdown(f"{md(model.name)} is a {walk.family} model: {order}.")
 shapes = [" × ".join(map(str, s.x.shape)) for s in walk.steps]
-show_figure(va.step_norms(walk.names, shapes, tokens, token_norms(walk)), key="anatomy_steps")
+norms = token_norms(walk)
+show_figure(va.step_norms(walk.names, shapes, tokens, norms), key="anatomy_steps")
 st.caption(f"Every step is one vector per token: {len(tokens)} × {walk.steps[-1].x.shape[1]}. "
+           f"Colour: ‖x‖ on a log scale, from {norms.min():.2g} to {norms.max():.3g}. "
            f"Largest difference between the last step and the captured {walk.stack}.{layer}.resid_post: "
            f"{walk.error:.1e}. " + ("Token embeddings are multiplied by √d_model = "
                                     f"{walk.embed_scale:.3g}. " if walk.embed_scale != 1.0 else
