@@ -326,7 +326,7 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     pooled_note = (f" (pooled {p.factor}×{p.factor}: hover shows token ranges)" if pooled else "")
     layout.update(base_look(f"{d.label}: scores → weights → vectors{pooled_note}", height=height),
                   margin=dict(t=top, b=bottom, l=10, r=10))
-    return grid.figure(data, layout)
+    return grid.figure(data, grid.fixed_margins(layout, bottom_extra=COLORBAR_ROOM))
 
 
 # --------------------------------------------------------------------------- (b) one query row
@@ -367,7 +367,7 @@ def query_breakdown(data: HeadData | Capture, query: int, layer: int = 0, head: 
     grid.yaxis(layout, 2)["range"] = [0, 1.05]
     layout.update(base_look(f"{d.label}, query “{token_label(d.q_tokens[query])}” ({query}): "
                             f"scores → weights → contributions", height=620), showlegend=False, bargap=0.15)
-    return grid.figure(data, layout)
+    return grid.figure(data, grid.fixed_margins(layout))
 
 
 # --------------------------------------------------------------------------- (c) temperature what-if
@@ -413,4 +413,4 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
                             f"(a what-if, not the model{pooled_note})",
                             height=max(460, min(850, 260 + 12 * len(d.q_tokens)))))
     layout["margin"].update(t=90, b=bottom)
-    return grid.figure(data, layout)
+    return grid.figure(data, grid.fixed_margins(layout, bottom_extra=COLORBAR_ROOM))

@@ -103,3 +103,55 @@ def grey_behind(cell: int, colour: str) -> dict:
 def figure(data: Sequence[go.BaseTraceType | dict], layout: dict[str, Any]) -> go.Figure:
     """The figure of these traces and this layout, validated once."""
     return go.Figure(data=list(data), layout=layout)
+
+
+# ----------------------------------------------------------------------------- fixed margins
+
+CHAR_PX = 0.62  # width of an average character per pixel of font size (Inter, Arial)
+NUMBER_CHARS = 5  # an automatic numeric tick label such as "−0.25"
+
+
+def _longest(axis: dict) -> int:
+    """Characters of the longest tick label an axis prints (HTML entities count as one)."""
+    import html
+    import re
+
+    if axis.get("showticklabels") is False:
+        return 0
+    text = axis.get("ticktext")
+    if text is None or len(text) == 0:
+        return NUMBER_CHARS
+    return max(len(html.unescape(re.sub(r"<[^>]+>", "", str(t)))) for t in text)
+
+
+def fixed_margins(layout: dict, font_px: float = 13, bottom_extra: int = 0, top: int | None = None) -> dict:
+    """Turn plotly's automargin off on every axis of a grid layout and set margins that hold every
+    tick label and axis title, from the labels' lengths (left: y labels; bottom: x labels at their
+    angle, plus `bottom_extra` pixels for what sits below them, e.g. a colour bar).
+
+    Why: with automargin plotly.js measures every label and lays the figure out again (Chromium,
+    One head at 128 tokens: head view 300 -> 120 ms, query breakdown 650 -> 210 ms). The projector
+    theme turns automargin back on (its fonts are larger). Returns `layout`, changed in place."""
+    import math
+
+    title_px = int(1.4 * font_px) + 8
+    left = bottom = 0
+    for key, axis in layout.items():
+        if not key.startswith(("xaxis", "yaxis")) or not isinstance(axis, dict):
+            continue
+        axis["automargin"] = False
+        titled = bool((axis.get("title") or {}).get("text"))
+        label = _longest(axis) * CHAR_PX * font_px
+        if key.startswith("yaxis"):  # labels of the panels on the left edge sit in the margin
+            anchor = layout.get("xaxis" + str(axis.get("anchor", "x"))[1:], {})
+            if (anchor.get("domain") or [0.0])[0] < 0.01:
+                left = max(left, int(label) + 12 + (title_px if titled else 0))
+        elif axis.get("side") != "top" and not axis.get("matches"):
+            angle = math.radians(abs(axis.get("tickangle") or 0))
+            height = label * math.sin(angle) + font_px * math.cos(angle) + 10
+            bottom = max(bottom, int(height) + (title_px if titled else 0))
+    margin = layout.setdefault("margin", {})
+    margin.update(l=max(margin.get("l", 0), left), b=max(margin.get("b", 0), bottom + bottom_extra))
+    if top is not None:
+        margin["t"] = top
+    return layout

@@ -51,3 +51,18 @@ def test_grid_layout_matches_make_subplots_and_titles_sit_over_their_panels():
     assert domains[0] == (0.0, 0.3) and np.isclose(domains[1][0], 0.4) and np.isclose(domains[1][1], 1.0)
     fig = go.Figure(layout=row_layout(domains, ["left", "right"]))
     assert presentation(fig).layout.annotations[1].x == 0.7  # the projector keeps them centred
+
+
+def test_fixed_margins_hold_the_longest_label_and_turn_automargin_off():
+    from viz.grid import CHAR_PX, fixed_margins
+
+    tokens = ["[CLS]", "extraordinarily", "dog"]
+    layout = row_layout([(0.0, 0.45), (0.55, 1.0)], ["a", "b"])
+    layout["yaxis"].update(ticktext=tokens, tickvals=[0, 1, 2], title=dict(text="query"))
+    layout["yaxis2"].update(ticktext=tokens, tickvals=[0, 1, 2])  # a panel in the middle: not the margin
+    layout["xaxis"].update(ticktext=tokens, tickvals=[0, 1, 2], tickangle=-60)
+    fixed_margins(layout, font_px=13, bottom_extra=62)
+    assert all(layout[k]["automargin"] is False for k in ("xaxis", "yaxis", "xaxis2", "yaxis2"))
+    label = len("extraordinarily") * CHAR_PX * 13
+    assert label + 12 < layout["margin"]["l"] < label + 12 + 40  # the label and the title, no more
+    assert layout["margin"]["b"] > label * 0.86 + 62  # the label at 60 degrees and the colour bar
