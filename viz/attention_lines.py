@@ -153,4 +153,7 @@ def lines_layout(fig: go.Figure, title: str, height: int, n_heads: int, lowest: 
                                   xanchor="left", y=1.0, yanchor="bottom", itemclick="toggle",
                                   itemdoubleclick="toggleothers", itemwidth=30,
                                   entrywidthmode="fraction", entrywidth=1 / 6),  # 6 a row, as counted
-                      hovermode="closest", margin=dict(t=64 + 24 * legend_rows, l=10, r=10))
+                      hovermode="closest", margin=dict(t=64 + 24 * legend_rows, l=10, r=10),
+                      # pinned to the top edge: plotly centres a title in the top margin by default,
+                      # which put it on the legend rows once the margin grew to hold them
+                      title=dict(yref="container", y=1.0, yanchor="top", pad=dict(t=12)))
