@@ -68,6 +68,10 @@ def clean_token(token: str, byte_level: bool = False) -> str:
     """
     if not isinstance(token, str):
         token = str(token)
+    if token.isascii() and token.isprintable() and not token.endswith("</w>"):
+        # the common case, and the same result as the steps below: no marker, no newline or
+        # control character, and byte-level decoding maps printable ASCII to itself
+        return token.strip() or (BLANK if token else token)
     if byte_level:
         table = _byte_decoder()
         if token and all(ch in table for ch in token):
