@@ -177,4 +177,5 @@ def word_labels(tokens: Sequence[str], groups: Sequence[Sequence[int]]) -> list[
         t = tokens[i]
         return t[2:] if k > 0 and t.startswith("##") and len(t) > 2 else t
 
-    return ["".join(piece(k, i) for k, i in enumerate(group)) for group in groups]
+    return [tokens[group[0]] if len(group) == 1 else "".join(piece(k, i) for k, i in enumerate(group))
+            for group in groups]  # most words are one token: no join
