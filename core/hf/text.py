@@ -55,8 +55,7 @@ def check_text(text: Any, what: str = "text") -> str:
         raise ValueError(f"{what} contains a lone surrogate (U+{ord(surrogate.group()):04X}) at character "
                          f"{surrogate.start()}: half of a UTF-16 pair is not text; remove it or pass the "
                          "whole character")
-    visible = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "Z")))
-    if not visible:
+    if not any(not unicodedata.category(ch).startswith(("C", "Z")) for ch in text):  # any: stops early
         raise ValueError(f"{what} is empty (or only whitespace / control characters): type a sentence")
     return text
 

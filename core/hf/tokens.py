@@ -68,6 +68,10 @@ def clean_token(token: str, byte_level: bool = False) -> str:
     """
     if not isinstance(token, str):
         token = str(token)
+    if token.isascii() and token.isprintable() and not token.endswith("</w>"):
+        # the common case, and the same result as the steps below: no marker, no newline or
+        # control character, and byte-level decoding maps printable ASCII to itself
+        return token.strip() or (BLANK if token else token)
     if byte_level:
         table = _byte_decoder()
         if token and all(ch in table for ch in token):
@@ -173,4 +177,5 @@ def word_labels(tokens: Sequence[str], groups: Sequence[Sequence[int]]) -> list[
         t = tokens[i]
         return t[2:] if k > 0 and t.startswith("##") and len(t) > 2 else t
 
-    return ["".join(piece(k, i) for k, i in enumerate(group)) for group in groups]
+    return [tokens[group[0]] if len(group) == 1 else "".join(piece(k, i) for k, i in enumerate(group))
+            for group in groups]  # most words are one token: no join

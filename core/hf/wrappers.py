@@ -149,6 +149,7 @@ class HFModel(Model):
 
         self.model = model.eval()
         self.layout = instrument(model)
+        self._names = self.layout.names  # fixed once instrumented; every capture filters against it
         cfg = model.config
         context = _context_length(cfg, tokenizer)
         counts = [p for p in self.layout.attention.values() if p.endswith("self_attn")]
@@ -179,7 +180,7 @@ class HFModel(Model):
 
     @property
     def names(self) -> list[str]:
-        return self.layout.names
+        return list(self._names)
 
     def _accepted_inputs(self) -> set[str]:
         return self._accepted

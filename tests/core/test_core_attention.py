@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from core.attention import MultiHeadAttention, attention, causal_mask, masked_softmax
+from core.attention import MultiHeadAttention, attention, broadcast_shape, causal_mask, masked_softmax
 
 
 @pytest.fixture
@@ -98,3 +98,26 @@ def test_variance_of_scaled_dot_product_is_one():
     dots = (q * k).sum(-1)
     assert 60 < dots.var().item() < 68  # Var(q.k) = d_k
     assert 0.95 < (dots / math.sqrt(d_k)).var().item() < 1.05
+
+
+@pytest.mark.parametrize("a, b", [((), (2, 1, 5, 5)), ((1, 1, 1, 5), (2, 1, 5, 5)),
+                                  ((2, 4, 5, 5), (2, 1, 5, 5)), ((5, 5), (1, 1, 5, 5)), ((3, 1), (1, 4)),
+                                  ((0,), (1,)), ((2, 3), (4, 3))])
+def test_broadcast_shape_matches_torch(a, b):
+    try:
+        expected = tuple(torch.broadcast_shapes(a, b))
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="cannot be broadcast"):
+            broadcast_shape(a, b)
+    else:
+        assert broadcast_shape(a, b) == expected
+
+
+def test_all_allowed_mask_gives_the_unmasked_softmax_bit_for_bit():
+    scores = torch.randn(2, 3, 6, 6, generator=torch.Generator().manual_seed(0))
+    allowed = torch.ones(1, 1, 1, 6, dtype=torch.bool)
+    assert torch.equal(masked_softmax(scores, allowed), torch.softmax(scores, dim=-1))
+    one_masked = allowed.clone()
+    one_masked[..., 2] = False
+    w = masked_softmax(scores, one_masked)
+    assert torch.all(w[..., 2] == 0) and torch.allclose(w.sum(-1), torch.ones(2, 3, 6))

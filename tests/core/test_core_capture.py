@@ -21,7 +21,10 @@ def ids(n: int, seed: int = 0, vocab: int = 50) -> torch.Tensor:
 
 
 def no_hooks_left(m: torch.nn.Module) -> bool:
-    return all(not mod._forward_hooks and not mod._backward_hooks for mod in m.modules())
+    """No module hook and no HookPoint still recording (captures tap HookPoint.record)."""
+    points = list(hook_points(m).values())
+    return len(points) > 0 and all(p.record is None for p in points) and \
+        all(not mod._forward_hooks and not mod._backward_hooks for mod in m.modules())
 
 
 def test_encoder_capture_has_every_contract_name_and_shape():
