@@ -175,8 +175,16 @@ def slider_step(page, label: str, step: int):
 def select(page, label: str, option: str):
     """Open a Streamlit selectbox by its label and click an option."""
     box = page.locator("[data-testid='stSelectbox']").filter(has_text=label)
-    box.click()
-    page.locator("[role='option']").filter(has_text=option).first.wait_for(timeout=30_000)
+    for attempt in range(4):  # a rerun that redraws the box can close a list opened meanwhile
+        settle(page)
+        box.click()
+        try:
+            page.locator("[role='option']").filter(has_text=option).first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 (playwright's TimeoutError)
+            if attempt == 3:
+                raise
+            page.keyboard.press("Escape")
 
     def act():
         page.locator("[role='option']").filter(has_text=option).first.click()
