@@ -19,6 +19,21 @@ def _card_number(page) -> str:
     )
 
 
+def _press_until(page, key: str, text: str, tries: int = 3) -> None:
+    """Press `key` until `text` shows. On a loaded machine a key pressed while the page reruns
+    can be lost (the listener's iframe is being redrawn; seen once in CI): pressed again, only
+    if the page still shows the old card after 20 s."""
+    for attempt in range(tries):
+        page.locator(".lecture-q").click()  # focus the page, not a text box
+        page.keyboard.press(key)
+        try:
+            page.wait_for_function(f"() => document.body.innerText.includes({text!r})", timeout=20_000)
+            return
+        except Exception:  # noqa: BLE001 (playwright's TimeoutError)
+            if attempt == tries - 1:
+                raise
+
+
 def test_keyboard_steps_three_cards_reveals_an_answer_and_draws_a_figure(app_url, page, settle):
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{app_url}/lecture?present=1")
@@ -28,10 +43,7 @@ def test_keyboard_steps_three_cards_reveals_an_answer_and_draws_a_figure(app_url
     page.wait_for_function("() => !!document.__lectureKeys", timeout=60_000)
     page.locator(".lecture-q").click()  # focus the page, not a text box
     for expected in (2, 3, 4):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            f"() => document.body.innerText.includes('Card {expected} of 55')", timeout=30_000
-        )
+        _press_until(page, "ArrowRight", f"Card {expected} of 55")
     settle(page, min_charts=0)
     assert page.get_by_text("RNNs are what").count() >= 1
     page.keyboard.press("a")

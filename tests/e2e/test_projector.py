@@ -20,7 +20,8 @@ SLACK = 1.0  # pixels of rounding allowed at a box edge
 PATHS = ["" if path == HOME else path.removeprefix("pages/").removesuffix(".py")
          for entries in SECTIONS.values() for path, _, _ in entries]
 CHARTLESS = {"", "rehearse"}  # Home, and the students' self-test (it links to the figures)
-KEY_FOR_FIGURE = {"lecture": "f"}  # the presenter shows a card's figure when asked (key F)
+# the presenter shows a card's figure when asked: its Figure button (the F key is tested in test_lecture.py)
+FIGURE_BUTTON = {"lecture": ".st-key-lec_figure button"}
 
 # For every chart: its box, and the box, font size and fill of every piece of text Plotly drew.
 # kind: title (figure title), axistitle, legend, colorbar, annotation, tick, cell.
@@ -86,16 +87,16 @@ def problems(charts: list[dict]) -> list[str]:
     return found
 
 
-def measure(page, settle, url: str, size: tuple[int, int], min_charts: int = 1, key: str = "") -> list[dict]:
-    """Open `url` at `size`, press `key` if given (once its listener is there), and measure every
-    chart, those in every tab too (each tab is clicked)."""
+def measure(page, settle, url: str, size: tuple[int, int], min_charts: int = 1,
+            button: str = "") -> list[dict]:
+    """Open `url` at `size`, click `button` (a CSS selector) if given once the page has settled,
+    and measure every chart, those in every tab too (each tab is clicked)."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(url)
-    if key:
+    if button:
         settle(page, timeout_s=240, min_charts=0)
-        page.wait_for_function("() => !!document.__lectureKeys", timeout=60_000)
-        page.locator(".lecture-q").click()  # focus the page, not a text box
-        page.keyboard.press(key)
+        page.locator(button).first.click(timeout=60_000)
+        page.wait_for_selector(".js-plotly-plot", timeout=240_000)
     settle(page, timeout_s=240, min_charts=min_charts)
     page.wait_for_timeout(500)  # Plotly's relayout after Streamlit's last resize
     seen = {c["index"]: c for c in page.evaluate(MEASURE) if c}
@@ -112,7 +113,7 @@ def test_projector_mode_draws_every_chart_readable_and_unclipped(app_url, page, 
     found = []
     for size in SIZES:
         charts = measure(page, settle, f"{app_url}/{path}?present=1", size,
-                         min_charts=0 if path in CHARTLESS else 1, key=KEY_FOR_FIGURE.get(path, ""))
+                         min_charts=0 if path in CHARTLESS else 1, button=FIGURE_BUTTON.get(path, ""))
         assert not page.locator("[data-testid='stException']").count(), path
         if path not in CHARTLESS:
             assert charts, f"{path}: no chart drawn at {size}"
