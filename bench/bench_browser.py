@@ -205,9 +205,11 @@ def row(name: str, times: list[float], target: float | None, baselines: dict[str
           f"{'' if target is None else f'{target:.2f}':>6} {verdict:>8}  {base}", flush=True)
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
+def start_server(extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port (offline, plus `extra_env`), once it answers
+    its health check: (process, base URL)."""
     port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **(extra_env or {})}
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
                                "true", "--server.address", "127.0.0.1", "--server.port", str(port),
                                "--browser.gatherUsageStats", "false"],

@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from conftest import FLAGS, _free_port  # noqa: E402
+from bench_browser import start_server  # noqa: E402
+from conftest import FLAGS  # noqa: E402
 
 NOUNS = ("dog cat horse teacher student river garden window music house farmer doctor pilot "
          "painter kitten robot").split()
@@ -102,14 +100,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 6])
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "ATTENTION_LAB_SHARED": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless",
-                               "true",
-                               "--server.address", "127.0.0.1", "--server.port", str(port),
-                               "--browser.gatherUsageStats", "false"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server({"ATTENTION_LAB_SHARED": "1"})
     peak, stop = [0.0], threading.Event()
 
     def sample() -> None:
@@ -118,12 +109,6 @@ def main() -> None:
             time.sleep(0.5)
 
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
         threading.Thread(target=sample, daemon=True).start()
         asyncio.run(classroom(base, 1, 0))  # warm: MiniLM loaded, the default sentence cached
         print(f"{'sessions':>8} {'redraws':>7} {'type p50':>9} {'type p95':>9} {'switch p50':>10} "
