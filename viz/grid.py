@@ -114,14 +114,15 @@ NUMBER_CHARS = 5  # an automatic numeric tick label such as "−0.25"
 def _longest(axis: dict) -> int:
     """Characters of the longest tick label an axis prints (HTML entities count as one)."""
     import html
-    import re
+
+    from viz.theme import _plain
 
     if axis.get("showticklabels") is False:
         return 0
     text = axis.get("ticktext")
     if text is None or len(text) == 0:
         return NUMBER_CHARS
-    return max(len(html.unescape(re.sub(r"<[^>]+>", "", str(t)))) for t in text)
+    return max(len(html.unescape(_plain(str(t)))) for t in text)
 
 
 def fixed_margins(layout: dict, font_px: float = 13, bottom_extra: int = 0, top: int | None = None) -> dict:
