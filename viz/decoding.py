@@ -28,8 +28,11 @@ def next_token_table(inputs: Sequence[str], top_tokens: Sequence[Sequence[str]],
     fig.update_xaxes(tickmode="array", tickvals=list(range(k)), ticktext=[str(i + 1) for i in range(k)],
                      title="rank of the predicted next token", side="top")
     fig.update_yaxes(tickmode="array", tickvals=list(range(len(rows))), ticktext=rows, autorange="reversed")
-    return base_layout(fig, "Next-token distribution at every position (row label: input → real next token, "
-                       "its probability)", height=max(300, 30 * len(rows) + 130))
+    base_layout(fig, "Next-token distribution at every position (row label: input → real next token, "
+                "its probability)", height=max(300, 30 * len(rows) + 130))
+    # above the cells: the title pinned to the top edge, then the rank axis title and its numbers
+    return fig.update_layout(margin=dict(t=115), title=dict(yref="container", y=1.0, yanchor="top",
+                                                            pad=dict(t=12)))
 
 
 def causal_mask(mask: np.ndarray, tokens: Sequence[str]) -> go.Figure:
