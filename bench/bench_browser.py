@@ -91,6 +91,15 @@ def signature(page, index: int = 0):
     return page.evaluate(SIGNATURE, index)
 
 
+def head_frame(page):
+    """The One head figure's component frame (ui/head_switch.py): its own Plotly chart and
+    Layer / Head sliders, switched in the browser."""
+    page.wait_for_selector("iframe[src*='head_view']", timeout=120_000, state="attached")
+    frame = page.locator("iframe[src*='head_view']").first.element_handle().content_frame()
+    frame.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
+    return frame
+
+
 def signatures(page) -> list:
     return page.evaluate(f"() => [...document.querySelectorAll('.js-plotly-plot')]"
                          f".map((_, i) => ({SIGNATURE})(i))")
@@ -111,21 +120,23 @@ def settle(page, quiet_s: float = 1.5, timeout_s: float = 120) -> None:
     raise TimeoutError("page did not settle")
 
 
-def timed(page, action, index: int = 0) -> float:
+def timed(page, action, index: int = 0, frame=None) -> float:
     """Seconds from `action()` until chart `index` first shows its final figure. While a page
     reruns, Streamlit shows stale and new elements side by side, so "chart 0 changed" can fire
     early; instead every checksum change is logged in the page, the page is left to settle, and
-    the time is when the settled figure first appeared (sampled every 10 ms)."""
-    before = signature(page, index)
-    t0 = page.evaluate(WATCH)
+    the time is when the settled figure first appeared (sampled every 10 ms).
+    frame: the chart is in this frame (the One head component), not in the page itself."""
+    where = frame or page
+    before = signature(where, index)
+    t0 = where.evaluate(WATCH)
     action()
     deadline = time.time() + 120
-    while signature(page, index) == before:  # the change has not arrived yet
+    while signature(where, index) == before:  # the change has not arrived yet
         if time.time() > deadline:
             raise TimeoutError("the figure did not change")
         time.sleep(0.05)
     settle(page)
-    ms = page.evaluate(FIRST_SEEN, [t0, signature(page, index)])
+    ms = where.evaluate(FIRST_SEEN, [t0, signature(where, index)])
     if ms is None:
         raise RuntimeError("the final figure was never logged")
     return ms / 1000
@@ -169,6 +180,14 @@ def slider_step(page, label: str, step: int):
         thumb = page.locator("[data-testid='stSlider']").filter(has_text=label).locator("input[type='range']")
         thumb.focus()
         page.keyboard.press("ArrowRight" if step % 2 else "ArrowLeft")
+    return act
+
+
+def frame_slider_step(frame, name: str, step: int):
+    """Focus a slider of the One head component (`#layer`, `#head`) and press an arrow key."""
+    def act():
+        frame.locator(f"#{name}").focus()
+        frame.page.keyboard.press("ArrowRight" if step % 2 else "ArrowLeft")
     return act
 
 
@@ -241,7 +260,7 @@ def main() -> None:
             page.goto(f"{base}/head?layer=0&head=0&T=1.0")
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=300_000)
             settle(page)
-            timed(page, type_sentence(page, text))  # warm: model loaded, this sentence cached
+            timed(page, type_sentence(page, text), 0, head_frame(page))  # warm: model loaded, sentence cached
             print(f"{'what (128 tokens, MiniLM)':<42} {'median':>7} {'min':>6} {'max':>6} {'target':>6} "
                   f"{'':>8}  same-run baselines (median)", flush=True)
             for where, label in (("head", "One head"), ("overview", "All heads")):
@@ -253,11 +272,14 @@ def main() -> None:
                 row(f"{label}: reload (baseline)", [baselines["reload"]], None, {})
                 row(f"{label}: full rerun, same inputs (baseline)", [baselines["full rerun"]], None, {})
                 if where == "head":
-                    for name, label_text, chart in (("layer", "Layer", 0), ("head", "Head", 0),
-                                                    ("temperature", "Temperature", 2)):
-                        times = [timed(page, slider_step(page, label_text, step), chart)
+                    frame = head_frame(page)
+                    for name in ("layer", "head"):  # in the component: drawn in the browser
+                        times = [timed(page, frame_slider_step(frame, name, step), 0, frame)
                                  for step in range(1, 2 * n + 1)]
                         row(f"One head: {name} slider -> figure drawn", times, 0.25, baselines)
+                    times = [timed(page, slider_step(page, "Temperature", step), 1)  # query 0, what-if 1
+                             for step in range(1, 2 * n + 1)]
+                    row("One head: temperature slider -> figure drawn", times, 0.25, baselines)
                 else:
                     times = []
                     for step in range(2 * n):
@@ -268,7 +290,9 @@ def main() -> None:
                     times = [timed(page, select(page, "Statistic", stats[i % 2]), 1) for i in range(2 * n)]
                     row("All heads: statistic -> statistics drawn", times, 0.25, baselines)
                 shift = 10 if where == "head" else 40  # new sentences: every one is a new capture
-                times = [timed(page, type_sentence(page, sentence(N_TOKENS, shift + i))) for i in range(n)]
+                frame = head_frame(page) if where == "head" else None
+                times = [timed(page, type_sentence(page, sentence(N_TOKENS, shift + i)), 0, frame)
+                         for i in range(n)]
                 row(f"{label}: typing -> heatmap drawn", times, 0.5, baselines)
             browser.close()
     finally:

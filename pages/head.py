@@ -3,9 +3,9 @@
 import streamlit as st
 
 from core.labs.attention_stats import most_focused_head
-from ui import cache, state
-from ui.explorer import VECTOR_DEFINITION, pick_block, pick_head, pick_layer, pick_token
-from ui.frame import frame, intro, require_capture, show_figure
+from ui import cache, head_switch, state
+from ui.explorer import VECTOR_DEFINITION, pick_block, pick_token
+from ui.frame import as_shown, export_buttons, frame, intro, require_capture, show_figure
 from viz.attention import WEIGHT_SCALES, head_data, head_view, query_breakdown, temperature_whatif
 from viz.head_pooling import MAX_CELLS, display_factor
 from viz.theme import head_label
@@ -23,36 +23,51 @@ with st.expander("What we mean by “attention vector”"):
     st.markdown(VECTOR_DEFINITION)
 
 
-def pick_view(cols):
-    """(capture, stack, block, layer, head, focused). While a capture of every name fits the
-    memory guard, one capture serves every layer and head; past it, the layer is picked first and
-    only that layer is captured (the frame says so). The head slider opens on the layer's most
-    focused head (lowest mean entropy), not on a uniform one."""
+def pick_view(top):
+    """(capture, stack, block, layer, head, n_layers, focused). Layer and head are picked in the
+    browser (ui/head_switch) and mirrored in the URL. While a capture of every name fits the
+    memory guard, one capture serves every layer and head; past it, only the layer on screen is
+    captured (the frame says so). A layer opens on its most focused head (lowest mean entropy)."""
+    moved = head_switch.reported_move()
+    if moved is not None:
+        state.set_value("layer", moved[0])
+        state.set_value("head", moved[1])
     if cache.full_capture_fits(f.model_name, f.sentence):
         cap = require_capture(f)
-        stack, block = pick_block(cap, container=cols[2])
-        layer = pick_layer(cap, stack, block, container=cols[0])
+        stack, block = pick_block(cap, container=top)
+        n_layers = cap.n_layers(stack, block)
+        layer = state.integer("layer", 0, n_layers - 1, 0, container=top)
     else:
         model = f.model()
         stack, block = ("decoder" if model.arch == "decoder" else "encoder"), "self_attn"
-        layer = pick_layer(None, stack, block, container=cols[0], n_layers=int(model.info["n_layers"]))
+        n_layers = int(model.info["n_layers"])
+        layer = state.integer("layer", 0, n_layers - 1, 0, container=top)
         cap = require_capture(f, names=(f"{stack}.{layer}.{block}.*",))
-    focused = most_focused_head(cap[f"{stack}.{layer}.{block}.weights"][0])
-    head = pick_head(cap, stack, block, layer, container=cols[1], default=focused)
-    return cap, stack, block, layer, head, focused
+    weights = cap[f"{stack}.{layer}.{block}.weights"][0]
+    focused = most_focused_head(weights)
+    head = state.integer("head", 0, int(weights.shape[0]) - 1, focused, container=top)
+    return cap, stack, block, layer, head, n_layers, focused
 
 
 @st.fragment
 def head_section() -> None:
-    """A layer, head or colour-scale change reruns only this fragment (no sidebar, no model)."""
-    cols = st.columns(3)
-    cap, stack, block, layer, head, focused = pick_view(cols)
-    data = head_data(cap, layer, head, stack, block)
+    """A layer or head change is drawn in the browser at once; the run it then starts (only this
+    fragment: no sidebar, no model) mirrors the URL and redraws the sections below."""
+    top = st.columns(2)
+    cap, stack, block, layer, head, n_layers, focused = pick_view(top[0])
     scale = state.selectbox("Weights colour scale", list(WEIGHT_SCALES), "wscale", default="absolute",
-                            container=cols[2],
+                            container=top[1],
                             help="per row: each row divided by its maximum; log: log10 of the weight. "
                             "Both show structure in long inputs, where every weight is small.")
-    show_figure(head_view(data, scale=scale), "head_view", capture=cap)
+    model = cap.meta.get("model")
+
+    def figure():
+        return as_shown(head_view(cap, layer, head, stack, block, scale=scale), model)
+
+    head_switch.show(cap, stack, block, scale, layer, head, n_layers, figure,
+                     theme=f"{'present' if state.value('present', False) else 'normal'}|{model}")
+    export_buttons(figure, "head_view", cap)
+    data = head_data(cap, layer, head, stack, block)
     factor = display_factor(len(data.q_tokens), len(data.k_tokens))
     if factor > 1:
         st.caption(f"{len(data.q_tokens)} tokens, pooled {factor}×{factor} for display (at most {MAX_CELLS} "
@@ -63,8 +78,8 @@ def head_section() -> None:
                    "breakdown below shows every key unpooled.")
     if len(data.q_tokens) > 64:
         st.caption(f"{len(data.q_tokens)} tokens: only the labels that fit are printed; hover a cell for "
-                   f"its tokens. The page opened on {head_label(layer, focused)}, this layer's most "
-                   "focused head (lowest mean entropy).")
+                   f"its tokens. A layer opens on its most focused head (lowest mean entropy): here "
+                   f"{head_label(layer, focused)}.")
 
     st.subheader("One query, step by step")
     st.markdown("Pick a query token: its row of scores, the weights the softmax makes of them, and "

@@ -7,6 +7,7 @@ Every page calls `frame(title)` first, so a page works the same when Streamlit r
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -184,9 +185,7 @@ def show_figure(fig: go.Figure, key: str, *, capture: Capture | None = None,
     `fig` is the caller's figure made to be shown, not copied).
     Returns the chart's selection state when `on_select="rerun"`."""
     model = model or (capture.meta.get("model") if capture is not None else None)
-    fig = name_model(fig, model)
-    if state.value("present", False):
-        fig = presentation(fig)
+    fig = as_shown(fig, model)
     result = st.plotly_chart(fig, key=key, on_select=on_select, selection_mode=selection_mode,
                              config={"displaylogo": False,
                                      "toImageButtonOptions": {"format": "png", "scale": 2}})
@@ -195,17 +194,27 @@ def show_figure(fig: go.Figure, key: str, *, capture: Capture | None = None,
     return result
 
 
-def export_buttons(fig: go.Figure, key: str, capture: Capture | None = None,
+def as_shown(fig: go.Figure, model: str | None) -> go.Figure:
+    """`fig` as a page shows it: the model in the title, the projector theme when presentation
+    mode is on (in place when it is off)."""
+    fig = name_model(fig, model)
+    return presentation(fig) if state.value("present", False) else fig
+
+
+def export_buttons(fig: go.Figure | Callable[[], go.Figure], key: str, capture: Capture | None = None,
                    model: str | None = None) -> None:
-    """PNG, SVG, offline HTML and (with a capture) tensors; files are made only when clicked."""
+    """PNG, SVG, offline HTML and (with a capture) tensors; files are made only when clicked.
+    fig: the figure, or a function that makes it (called only on a click)."""
     from viz import export
 
+    make = fig if callable(fig) else (lambda: fig)
+
     row = st.container(horizontal=True, gap="small")
-    row.download_button("PNG", lambda: _image(fig, "png"), export_name(key, model, "png"), "image/png",
+    row.download_button("PNG", lambda: _image(make(), "png"), export_name(key, model, "png"), "image/png",
                         key=f"{key}__png", on_click="ignore", icon=":material/download:")
-    row.download_button("SVG", lambda: _image(fig, "svg"), export_name(key, model, "svg"), "image/svg+xml",
+    row.download_button("SVG", lambda: _image(make(), "svg"), export_name(key, model, "svg"), "image/svg+xml",
                         key=f"{key}__svg", on_click="ignore", icon=":material/download:")
-    row.download_button("HTML", lambda: export.to_html(fig), export_name(key, model, "html"), "text/html",
+    row.download_button("HTML", lambda: export.to_html(make()), export_name(key, model, "html"), "text/html",
                         key=f"{key}__html", on_click="ignore", icon=":material/download:",
                         help="Standalone page with plotly.js embedded: opens offline.")
     if capture is not None:

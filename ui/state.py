@@ -218,6 +218,21 @@ def slider(label: str, key: str, min_value: int | float, max_value: int | float,
     return _drawn(key, container.slider(label, min_value, max_value, key=key, **kwargs))
 
 
+def integer(key: str, min_value: int, max_value: int, default: int, container=None) -> int:
+    """A whole number from min_value to max_value mirrored in the URL as `key`, for a value that
+    no Streamlit widget draws (a browser component, or code, sets it with `set_value`). The URL is
+    checked as `slider` checks it, with the same warning."""
+    container = container or st
+    default = min(max(default, min_value), max_value)
+
+    def valid(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and min_value <= v <= max_value
+
+    _prepare(key, default, valid, _number(True), f"is not a whole number from {min_value} to {max_value}",
+             container)
+    return _drawn(key, st.session_state[_keep(key)])
+
+
 def _one_of(widget: Callable, label: str, options: Sequence, key: str, default: Any, container,
             kwargs: dict) -> Any:
     """A one-option widget (selectbox, select_slider) mirrored in the URL as `key`."""

@@ -24,7 +24,7 @@ from core.capture import Capture
 from core.labs.arrays import as_numpy
 from core.labs.attention_stats import row_entropy
 from viz import grid
-from viz.head_pooling import MAX_CELLS, category_axis, pool_head, pool_weights
+from viz.head_pooling import MAX_CELLS, PooledHead, category_axis, pool_head, pool_weights
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,
@@ -238,6 +238,46 @@ def pooled_token_axis(tokens: Sequence[str], labels: list[str] | None, factor: i
     return category_axis(labels, firsts, vertical=vertical, max_ticks=ticks_that_fit(len(labels), pixels))
 
 
+def head_values(d: HeadData, scale: str = "absolute", max_cells: int = MAX_CELLS) -> list[dict]:
+    """What head_view draws that changes from head to head: per trace of head_view, in its order,
+    the properties that carry numbers (z float32 [rows, cols] with masked cells NaN, zmin/zmax,
+    customdata, text). head_view draws from this list, and viz/head_switch ships it for every head
+    so the browser can switch heads by swapping these properties alone."""
+    return _head_values(d, pool_head(d.scores, d.weights, d.mask, d.v, d.vectors, d.q_tokens,
+                                     d.k_tokens, max_cells), scale)
+
+
+def _head_values(d: HeadData, p: PooledHead, scale: str) -> list[dict]:
+    show_mask = p.mask if not p.mask.all() else None
+    sums = p.weights.shape[0] <= 48
+    values: list[dict] = []
+    for kind, z in (("scores", p.scores), ("weights", p.weights)):
+        z = np.array(z, dtype=np.float32)
+        if show_mask is not None:
+            z[~show_mask] = np.nan
+            if sums:  # cells=None: matrix_heatmap draws masked cells as a grey layer of their own
+                values.append(dict(z=np.where(show_mask, np.nan, 1.0).astype(np.float32)))
+        if kind == "scores":
+            finite = np.abs(z[np.isfinite(z)])
+            limit = (float(finite.max()) if finite.size else 1.0) or 1.0
+            values.append(dict(z=z, zmin=-limit, zmax=limit))
+        elif scale == "absolute":
+            values.append(dict(z=z, zmin=0.0, zmax=1.0))
+        else:
+            shown, _, lo, hi = scaled_weights(p.weights, scale)
+            shown = np.array(shown, dtype=np.float32)
+            if show_mask is not None:
+                shown[~p.mask] = np.nan
+            values.append(dict(z=shown, zmin=lo, zmax=hi, customdata=p.weights.astype(np.float32)))
+    if sums:
+        values.append(dict(text=[f"Σ {s:.2f}" for s in d.weights.sum(-1)]))
+    if p.v is not None and p.vectors is not None:
+        limit = float(np.abs(p.v).max()) or 1.0
+        values += [dict(z=p.v.astype(np.float32), zmin=-limit, zmax=limit),
+                   dict(z=p.vectors.astype(np.float32), zmin=-limit, zmax=limit)]
+    return values
+
+
 def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: str | None = None,
               block: str = "self_attn", scale: str = "absolute", max_cells: int = MAX_CELLS) -> go.Figure:
     """Scores | weights | V | vectors for one head, on the same token axes (query tokens top to
@@ -281,16 +321,15 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     def axis(tokens: list[str], labels: list[str], pixels: int, vertical: bool = False) -> dict:
         return pooled_token_axis(tokens, labels if cells else None, p.factor, pixels, vertical)
 
+    values = iter(_head_values(d, p, scale))  # the numbers; this function draws the rest
     for col, (z, kind) in enumerate(((p.scores, "scores"), (p.weights, "weights")), start=1):
         traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask, cells=cells)
+        for trace in traces:
+            trace.update(next(values))
         bar_title = kind if not pooled else f"{kind} (pooled)"
         if kind == "weights" and scale != "absolute":
-            shown, bar_title, lo, hi = scaled_weights(p.weights, scale)
-            shown = np.array(shown, dtype=np.float32)
-            if show_mask is not None:
-                shown[~p.mask] = np.nan
-            traces[-1].update(z=shown, zmin=lo, zmax=hi, customdata=p.weights.astype(np.float32),
-                              hovertemplate=traces[-1].hovertemplate.replace("%{z:.3f}", "%{customdata:.4f}"))
+            bar_title = scaled_weights(p.weights[:1, :1], scale)[1]
+            traces[-1].update(hovertemplate=traces[-1].hovertemplate.replace("%{z:.3f}", "%{customdata:.4f}"))
         traces[-1].update(colorbar=colorbar_below(*domains[col - 1], bar_title), showscale=True)
         data += [trace.update(grid.on(col)) for trace in traces]
         if cells and show_mask is not None:  # masked cells are empty cells over a grey panel
@@ -302,20 +341,19 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     grid.yaxis(layout, 1)["title"] = dict(text="query")
     if sums:  # row sums: a column of text just right of the weights
         data.append(go.Scatter(x=[n_k - 0.5] * n_q, y=list(range(n_q)), mode="text",
-                               text=[f"Σ {s:.2f}" for s in d.weights.sum(-1)], textposition="middle right",
+                               **next(values), textposition="middle right",
                                textfont=dict(size=10, color="#555555"), hoverinfo="skip", showlegend=False,
                                cliponaxis=False, **grid.on(2)))
         grid.xaxis(layout, 2)["range"] = [-0.5, n_k - 0.5]
     if has_v:
-        limit = float(np.abs(p.v).max()) or 1.0
-        panels = ((p.v, d.k_tokens, p.k_labels, "V"), (p.vectors, d.q_tokens, p.q_labels, "vectors"))
-        for col, (z, tokens, labels, name) in enumerate(panels, start=3):
+        panels = ((d.k_tokens, p.k_labels, "V"), (d.q_tokens, p.q_labels, "vectors"))
+        for col, (tokens, labels, name) in enumerate(panels, start=3):
             value = "block mean %{z:.3f}" if pooled else "%{z:.3f}"
             rows = dict(hovertemplate=f"{name} row %{{y}}, dim %{{x}}<br>{value}<extra></extra>")
             if cells:
                 rows["y"] = labels
-            hm = go.Heatmap(z=z.astype(np.float32), colorscale=DIVERGING, zmid=0, zmin=-limit,
-                            zmax=limit, name=name, showscale=False, **rows, **grid.on(col))
+            hm = go.Heatmap(**next(values), colorscale=DIVERGING, zmid=0, name=name, showscale=False,
+                            **rows, **grid.on(col))
             if col == 4:
                 hm.update(colorbar=colorbar_below(domains[2][0], domains[3][1], "V and vectors (one scale)"),
                           showscale=True)

@@ -14,6 +14,7 @@ names the tokens of the cell with one short label per block instead of a string 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -105,9 +106,21 @@ def pool_head(scores: np.ndarray, weights: np.ndarray, mask: np.ndarray, v: np.n
     """Pool one head so neither side has more than max_cells cells (one factor for both sides,
     cells stay square). factor 1 returns the arrays as they are."""
     f = display_factor(len(q_tokens), len(k_tokens), max_cells)
+    labels = _labels(tuple(q_tokens), f), _labels(tuple(k_tokens), f)
+    if f == 1:  # what the pooling functions return for blocks of one, without padding and copying
+        allowed = np.asarray(mask, dtype=bool)
+        rows = (None if x is None else np.asarray(x, dtype=np.float64) for x in (v, vectors))
+        return PooledHead(1, np.where(allowed, np.asarray(scores, dtype=np.float64), np.nan),
+                          np.asarray(weights, dtype=np.float64), allowed, *rows, *labels)
     pooled_scores, pooled_mask = pool_scores(scores, mask, f)
     return PooledHead(f, pooled_scores, pool_weights(weights, f), pooled_mask, pool_rows(v, f),
-                      pool_rows(vectors, f), range_labels(q_tokens, f), range_labels(k_tokens, f))
+                      pool_rows(vectors, f), *labels)
+
+
+@functools.lru_cache(maxsize=16)
+def _labels(tokens: tuple[str, ...], f: int) -> list[str]:
+    """range_labels, once per token list (every head of a capture shares them; callers only read)."""
+    return range_labels(tokens, f)
 
 
 def category_axis(labels: list[str], ticks: list[str], vertical: bool = False,

@@ -11,6 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
+from tests.app.head_frame import HeadFrame
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
 pytestmark = pytest.mark.slow
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.slow
 CHANGES = {
     "home": [("toggle", "present", True), ("text_input", "s2", "The cat ate the dog")],
     "head": [("selectbox", "model", "minilm-scratch"), ("text_area", "s", "Cats chase the mice"),
-             ("slider", "layer", 2), ("slider", "head", 5), ("selectbox", "query", 2),
+             ("browser", "layer", 2), ("browser", "head", 5), ("selectbox", "query", 2),
              ("slider", "T", 2.5), ("toggle", "present", True)],
     "overview": [("selectbox", "contrast", "per head"), ("selectbox", "stat", "max_weight")],
     "lines": [("slider", "layer", 3), ("selectbox", "direction", "to"), ("selectbox", "token", 4)],
@@ -84,6 +86,8 @@ def open_tab(at: AppTest) -> str:
 def shown(at: AppTest, kind: str, key: str):
     if kind == "tabs":
         return open_tab(at)
+    if kind == "browser":  # the One head component's Layer / Head sliders (ui/head_switch.py)
+        return HeadFrame().args(at)[key]
     return getattr(at, kind)(key=key).value
 
 
@@ -91,6 +95,10 @@ def change(at: AppTest, kind: str, key: str, value) -> AppTest:
     if kind == "tabs":  # what a click on a tab does: the tabs' key gets the label, then a rerun
         at.session_state[key] = value
         return ok(at.run())
+    if kind == "browser":  # the browser draws the move, reports it, and the page reruns
+        frame = HeadFrame().render(at)
+        frame.move(at, value if key == "layer" else frame.layer, value if key == "head" else frame.head)
+        return ok(at)
     return ok(getattr(at, kind)(key=key).set_value(value).run())
 
 

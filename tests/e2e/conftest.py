@@ -60,9 +60,40 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": chromium, "args": FLAGS, "headless": True}
 
 
+COMPONENT_FRAMES = "iframe[src*='/component/']"  # our browser components (ui/head_switch.py)
+# every component frame has drawn its chart (same-origin frames: the page can look inside)
+FRAMES_DRAWN = f"""() => [...document.querySelectorAll("{COMPONENT_FRAMES}")].every(f =>
+    f.contentDocument && f.contentDocument.querySelector('.js-plotly-plot .main-svg'))"""
+
+
+def in_frames(page, script: str) -> list:
+    """`script` (a function returning a list, one item per chart) run in every component frame, in
+    page order, then in the page: a component's chart comes first, as it does on the page. Boxes
+    ({left, top, right, bottom} anywhere in an item) are moved to page coordinates."""
+    out = []
+    for handle in page.locator(COMPONENT_FRAMES).element_handles():
+        frame, at = handle.content_frame(), handle.bounding_box()
+        if frame is None or at is None:
+            continue
+        out += [_shift(item, at["x"], at["y"]) for item in frame.evaluate(script)]
+    return out + page.evaluate(script)
+
+
+def _shift(item, dx: float, dy: float):
+    if isinstance(item, dict):
+        if {"left", "top", "right", "bottom"} <= item.keys():
+            return {**item, "left": item["left"] + dx, "right": item["right"] + dx,
+                    "top": item["top"] + dy, "bottom": item["bottom"] + dy}
+        return {k: _shift(v, dx, dy) for k, v in item.items()}
+    if isinstance(item, list):
+        return [_shift(v, dx, dy) for v in item]
+    return item
+
+
 @pytest.fixture
 def settle():
-    """Wait until Streamlit has stopped running and every Plotly chart is drawn."""
+    """Wait until Streamlit has stopped running and every Plotly chart is drawn (those of
+    component frames too)."""
 
     def wait(page, timeout_s: float = 60.0, min_charts: int = 1) -> None:
         page.wait_for_selector("[data-testid='stApp']", timeout=timeout_s * 1000)
@@ -71,7 +102,7 @@ def settle():
             running = page.locator("[data-testid='stStatusWidget']").count() > 0
             charts = page.locator(".js-plotly-plot").count()
             drawn = page.locator(".js-plotly-plot .main-svg").count()
-            if not running and charts >= min_charts and drawn >= charts:
+            if not running and charts >= min_charts and drawn >= charts and page.evaluate(FRAMES_DRAWN):
                 quiet_since = quiet_since or time.time()
                 if time.time() - quiet_since > 1.0:
                     return

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
+
+from tests.e2e.conftest import in_frames
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -17,7 +20,8 @@ CHARTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
 
 
 def charts(page) -> list[dict]:
-    return page.evaluate(CHARTS)
+    """Every drawn chart in page order (the One head figure lives in its component's frame)."""
+    return in_frames(page, CHARTS)
 
 
 def no_exception(page) -> None:
@@ -52,9 +56,10 @@ def test_typing_a_sentence_redraws_the_heatmap_with_its_tokens(app_url, page, se
     box = page.locator("[data-testid='stSidebar'] textarea").first
     box.fill("Colourless green ideas sleep furiously")
     box.press("Control+Enter")
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')].some(gd => "
-        "JSON.stringify(gd.layout).includes('furiously'))", timeout=60_000)
+    deadline = time.time() + 60
+    while not any("furiously" in c["ticktext"] for c in charts(page)):
+        assert time.time() < deadline, "the sentence was not drawn within 60 s"
+        time.sleep(0.2)
     settle(page)
     assert "green" in charts(page)[0]["ticktext"]
     assert "s=Colourless" in page.url
@@ -109,19 +114,28 @@ def test_switching_pages_keeps_the_model_sentence_and_url(app_url, page, settle)
     assert "birds" in charts(page)[0]["ticktext"]
 
 
-def test_a_slider_in_a_fragment_keeps_its_new_value_after_a_page_load(app_url, page, settle):
-    """The One head page's head slider lives in an st.fragment. Right after a page load, moving it
-    must redraw the figure for the new head and stay there (it used to snap back: the fragment
-    rerun reset the widget to its value from before the move)."""
+def test_the_head_sliders_switch_in_the_browser_and_keep_their_value(app_url, page, settle):
+    """The One head page's Layer and Head sliders live in the figure's component: a move redraws
+    the figure in the browser, then the page's run mirrors it in the URL and redraws the query
+    breakdown, and the slider stays where it was put (a Streamlit slider in a fragment once snapped
+    back after a page load)."""
     page.goto(f"{app_url}/head?head=2&layer=1")
     settle(page)
-    head = page.locator("[data-testid='stSlider'] input[type='range']").nth(1)
-    assert head.get_attribute("value") == "2"
+    frame = page.locator("iframe[src*='head_view']").element_handle().content_frame()
+    head = frame.locator("#head")
+    assert head.input_value() == "2" and "L1H2:" in charts(page)[0]["title"]
     head.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text"
-                           ".includes('L1H3:')", timeout=60_000)
+    frame.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text"
+                            ".includes('L1H3:')", timeout=10_000)
+    page.wait_for_url(re.compile(r".*head=3.*"), timeout=60_000)
     settle(page)
-    assert head.get_attribute("value") == "3"
-    assert "head=3" in page.url
-    assert "L1H3:" in charts(page)[0]["title"]
+    assert head.input_value() == "3"
+    assert "L1H3:" in charts(page)[0]["title"] and "L1H3, query" in charts(page)[1]["title"]
+    frame.locator("#layer").focus()
+    page.keyboard.press("ArrowRight")
+    frame.wait_for_function("() => document.querySelector('.js-plotly-plot').layout.title.text"
+                            ".includes('L2H3:')", timeout=10_000)
+    page.wait_for_url(re.compile(r".*layer=2.*"), timeout=60_000)
+    settle(page)
+    assert frame.locator("#layer").input_value() == "2" and "L2H3:" in charts(page)[0]["title"]

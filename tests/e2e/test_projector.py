@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import in_frames
 from ui.menu import HOME, SECTIONS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -87,6 +88,11 @@ def problems(charts: list[dict]) -> list[str]:
     return found
 
 
+def numbered(charts: list) -> dict[int, dict]:
+    """Measured charts by their place on the page (component frames first; None: not shown)."""
+    return {i: {**c, "index": i} for i, c in enumerate(charts) if c}
+
+
 def measure(page, settle, url: str, size: tuple[int, int], min_charts: int = 1,
             button: str = "") -> list[dict]:
     """Open `url` at `size`, click `button` (a CSS selector) if given once the page has settled,
@@ -99,12 +105,12 @@ def measure(page, settle, url: str, size: tuple[int, int], min_charts: int = 1,
         page.wait_for_selector(".js-plotly-plot", timeout=240_000)
     settle(page, timeout_s=240, min_charts=min_charts)
     page.wait_for_timeout(500)  # Plotly's relayout after Streamlit's last resize
-    seen = {c["index"]: c for c in page.evaluate(MEASURE) if c}
+    seen = numbered(in_frames(page, MEASURE))
     tabs = page.locator("[data-testid='stMain'] button[role='tab']")
     for i in range(tabs.count()):
         tabs.nth(i).click()
         page.wait_for_timeout(800)  # the tab's charts draw at their real width
-        seen.update({c["index"]: c for c in page.evaluate(MEASURE) if c and c["index"] not in seen})
+        seen.update({i: c for i, c in numbered(in_frames(page, MEASURE)).items() if i not in seen})
     return [seen[i] for i in sorted(seen)]
 
 
