@@ -54,9 +54,9 @@ def head_section() -> None:
     """A layer or head change is drawn in the browser at once; the run it then starts (only this
     fragment: no sidebar, no model) mirrors the URL and redraws the sections below."""
     top = st.columns(2)
-    cap, stack, block, layer, head, n_layers, focused = pick_view(top[0])
+    cap, stack, block, layer, head, n_layers, focused = pick_view(top[1])
     scale = state.selectbox("Weights colour scale", list(WEIGHT_SCALES), "wscale", default="absolute",
-                            container=top[1],
+                            container=top[0],
                             help="per row: each row divided by its maximum; log: log10 of the weight. "
                             "Both show structure in long inputs, where every weight is small.")
     model = cap.meta.get("model")
