@@ -91,11 +91,12 @@ def signature(page, index: int = 0):
     return page.evaluate(SIGNATURE, index)
 
 
-def head_frame(page):
-    """The One head figure's component frame (ui/head_switch.py): its own Plotly chart and
-    Layer / Head sliders, switched in the browser."""
-    page.wait_for_selector("iframe[src*='head_view']", timeout=120_000, state="attached")
-    frame = page.locator("iframe[src*='head_view']").first.element_handle().content_frame()
+def switch_frame(page, index: int = 0):
+    """A figure component's frame (ui/switch.py): its own Plotly chart and sliders, switched in
+    the browser. On One head: 0 is the head view (Layer, Head), 1 the temperature what-if."""
+    frames = page.locator("iframe[src*='/component/']")
+    frames.nth(index).wait_for(state="attached", timeout=120_000)
+    frame = frames.nth(index).element_handle().content_frame()
     frame.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)
     return frame
 
@@ -184,7 +185,7 @@ def slider_step(page, label: str, step: int):
 
 
 def frame_slider_step(frame, name: str, step: int):
-    """Focus a slider of the One head component (`#layer`, `#head`) and press an arrow key."""
+    """Focus a slider of a figure component (`#layer`, `#head`, `#T`) and press an arrow key."""
     def act():
         frame.locator(f"#{name}").focus()
         frame.page.keyboard.press("ArrowRight" if step % 2 else "ArrowLeft")
@@ -260,7 +261,7 @@ def main() -> None:
             page.goto(f"{base}/head?layer=0&head=0&T=1.0")
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=300_000)
             settle(page)
-            timed(page, type_sentence(page, text), 0, head_frame(page))  # warm: model loaded, sentence cached
+            timed(page, type_sentence(page, text), 0, switch_frame(page))  # warm: model loaded, cached
             print(f"{'what (128 tokens, MiniLM)':<42} {'median':>7} {'min':>6} {'max':>6} {'target':>6} "
                   f"{'':>8}  same-run baselines (median)", flush=True)
             for where, label in (("head", "One head"), ("overview", "All heads")):
@@ -271,15 +272,12 @@ def main() -> None:
                              "full rerun": median_of_seen(full_rerun_time(page) for _ in range(n))}
                 row(f"{label}: reload (baseline)", [baselines["reload"]], None, {})
                 row(f"{label}: full rerun, same inputs (baseline)", [baselines["full rerun"]], None, {})
-                if where == "head":
-                    frame = head_frame(page)
-                    for name in ("layer", "head"):  # in the component: drawn in the browser
+                if where == "head":  # the sliders live in the figures' components (ui/switch.py)
+                    for name, index in (("layer", 0), ("head", 0), ("T", 1)):
+                        frame = switch_frame(page, index)
                         times = [timed(page, frame_slider_step(frame, name, step), 0, frame)
                                  for step in range(1, 2 * n + 1)]
                         row(f"One head: {name} slider -> figure drawn", times, 0.25, baselines)
-                    times = [timed(page, slider_step(page, "Temperature", step), 1)  # query 0, what-if 1
-                             for step in range(1, 2 * n + 1)]
-                    row("One head: temperature slider -> figure drawn", times, 0.25, baselines)
                 else:
                     times = []
                     for step in range(2 * n):
@@ -290,7 +288,7 @@ def main() -> None:
                     times = [timed(page, select(page, "Statistic", stats[i % 2]), 1) for i in range(2 * n)]
                     row("All heads: statistic -> statistics drawn", times, 0.25, baselines)
                 shift = 10 if where == "head" else 40  # new sentences: every one is a new capture
-                frame = head_frame(page) if where == "head" else None
+                frame = switch_frame(page) if where == "head" else None
                 times = [timed(page, type_sentence(page, sentence(N_TOKENS, shift + i)), 0, frame)
                          for i in range(n)]
                 row(f"{label}: typing -> heatmap drawn", times, 0.5, baselines)

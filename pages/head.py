@@ -3,11 +3,20 @@
 import streamlit as st
 
 from core.labs.attention_stats import most_focused_head
-from ui import cache, head_switch, state
+from ui import cache, state, switch
 from ui.explorer import VECTOR_DEFINITION, pick_block, pick_token
 from ui.frame import as_shown, export_buttons, frame, intro, require_capture, show_figure
-from viz.attention import WEIGHT_SCALES, head_data, head_view, query_breakdown, temperature_whatif
+from viz.attention import (
+    WEIGHT_SCALES,
+    head_data,
+    head_view,
+    query_breakdown,
+    temperature_values,
+    temperature_whatif,
+)
 from viz.head_pooling import MAX_CELLS, display_factor
+from viz.head_switch import captured_layers, deck_nbytes, pack_heads
+from viz.switch import pack
 from viz.theme import head_label
 
 f = frame("One head: scores → weights → vectors", icon=":material/center_focus_strong:")
@@ -23,15 +32,16 @@ with st.expander("What we mean by “attention vector”"):
     st.markdown(VECTOR_DEFINITION)
 
 
+HEAD_SWITCH, T_SWITCH = "head_switch", "temperature_switch"
+TEMPERATURES = [round(0.1 * i, 1) for i in range(1, 51)]  # the what-if slider: 0.1 to 5.0
+
+
 def pick_view(top):
     """(capture, stack, block, layer, head, n_layers, focused). Layer and head are picked in the
-    browser (ui/head_switch) and mirrored in the URL. While a capture of every name fits the
+    browser (ui/switch.py) and mirrored in the URL. While a capture of every name fits the
     memory guard, one capture serves every layer and head; past it, only the layer on screen is
     captured (the frame says so). A layer opens on its most focused head (lowest mean entropy)."""
-    moved = head_switch.reported_move()
-    if moved is not None:
-        state.set_value("layer", moved[0])
-        state.set_value("head", moved[1])
+    switch.follow(HEAD_SWITCH)
     if cache.full_capture_fits(f.model_name, f.sentence):
         cap = require_capture(f)
         stack, block = pick_block(cap, container=top)
@@ -49,6 +59,25 @@ def pick_view(top):
     return cap, stack, block, layer, head, n_layers, focused
 
 
+def head_switch(cap, stack: str, block: str, scale: str, layer: int, head: int, n_layers: int,
+                figure) -> None:
+    """The head view with its Layer and Head sliders in the browser, which gets every captured
+    head's numbers (the layer on screen first)."""
+    heads = {x: int(cap[f"{stack}.{x}.{block}.weights"].shape[1]) for x in captured_layers(cap, stack, block)}
+    present = state.value("present", False)
+
+    def build(keys: list[str]):
+        picked = sorted({int(k.split(",")[0]) for k in keys})
+        return switch.shown_texts(pack_heads(cap, stack, block, scale, layers=picked), cap.meta.get("model"))
+
+    controls = [switch.Control("layer", "Layer", range(n_layers)),
+                switch.Control("head", "Head", range(heads[layer]))]
+    deck = switch.deck_id(cache.identity(cap), stack, block, scale, present)
+    switch.show(HEAD_SWITCH, controls, [layer, head], deck,
+                [[f"{x},{h}" for h in range(n)] for x, n in heads.items()], build, figure,
+                fits=deck_nbytes(cap, stack, block, scale) <= switch.DECK_BUDGET)
+
+
 @st.fragment
 def head_section() -> None:
     """A layer or head change is drawn in the browser at once; the run it then starts (only this
@@ -64,8 +93,7 @@ def head_section() -> None:
     def figure():
         return as_shown(head_view(cap, layer, head, stack, block, scale=scale), model)
 
-    head_switch.show(cap, stack, block, scale, layer, head, n_layers, figure,
-                     theme=f"{'present' if state.value('present', False) else 'normal'}|{model}")
+    head_switch(cap, stack, block, scale, layer, head, n_layers, figure)
     export_buttons(figure, "head_view", cap)
     data = head_data(cap, layer, head, stack, block)
     factor = display_factor(len(data.q_tokens), len(data.k_tokens))
@@ -91,7 +119,7 @@ def head_section() -> None:
                 "(entropy rises towards log n); **T < 1** sharpens it towards the largest score. The "
                 "winning key never changes: the argmax of a row is the same for every T. Scaling by "
                 "1/√d_head is such a temperature, built in.")
-    temperature_section(data)
+    temperature_section(data, (cache.identity(cap), stack, block, layer, head))
 
 
 @st.fragment
@@ -103,10 +131,26 @@ def query_section(data) -> None:
 
 
 @st.fragment
-def temperature_section(data) -> None:
-    """A temperature change redraws only the what-if figure."""
-    temperature = state.slider("Temperature T (what-if)", "T", 0.1, 5.0, 1.0, step=0.1)
-    show_figure(temperature_whatif(data, float(temperature)), "temperature")
+def temperature_section(data, identity) -> None:
+    """A temperature is picked in the browser, which gets this head's what-if at every T (the one
+    on screen first). identity: what the head's data come from (capture, stack, block, layer, head)."""
+    switch.follow(T_SWITCH)
+    temperature = state.option("T", TEMPERATURES, 1.0)
+    model, present = f.model_name, state.value("present", False)
+
+    def figure():
+        return as_shown(temperature_whatif(data, temperature), model)
+
+    def build(keys: list[str]):
+        variants = {k: temperature_values(data, TEMPERATURES[int(k)]) for k in keys}
+        return switch.shown_texts(pack(variants), model)
+
+    cells = len(data.q_tokens) * len(data.k_tokens)
+    switch.show(T_SWITCH, [switch.Control("T", "Temperature T (what-if)", TEMPERATURES)],
+                [TEMPERATURES.index(temperature)], switch.deck_id(identity, present),
+                [[str(i)] for i in range(len(TEMPERATURES))], build, figure,
+                fits=4 * cells * len(TEMPERATURES) <= switch.DECK_BUDGET)
+    export_buttons(figure, "temperature", model=model)
 
 
 head_section()

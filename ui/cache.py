@@ -160,6 +160,11 @@ def full_capture_fits(name: str, text: str, pair: str | None = None) -> bool:
         return True
 
 
+def identity(cap: Capture):
+    """What a capture was made from (its cache key), or its id when it is not in the cache."""
+    return capture_cache().key_of(cap) or id(cap)
+
+
 def refetcher(cap: Capture):
     """A callable that returns `cap` again later without keeping it alive: Streamlit holds
     deferred download callables for as long as a session is open, so a closure over the

@@ -233,6 +233,16 @@ def integer(key: str, min_value: int, max_value: int, default: int, container=No
     return _drawn(key, st.session_state[_keep(key)])
 
 
+def option(key: str, options: Sequence, default: Any, container=None) -> Any:
+    """One of `options` mirrored in the URL as `key`, for a value that no Streamlit widget draws
+    (as `integer`); the URL is checked as `selectbox` checks it."""
+    options = list(options)
+    default = options[0] if default not in options else default
+    _prepare(key, default, lambda v: v in options, _option(options),
+             f"is not one of the choices ({_choices(options)})", container or st)
+    return _drawn(key, st.session_state[_keep(key)])
+
+
 def _one_of(widget: Callable, label: str, options: Sequence, key: str, default: Any, container,
             kwargs: dict) -> Any:
     """A one-option widget (selectbox, select_slider) mirrored in the URL as `key`."""

@@ -24,7 +24,16 @@ from core.capture import Capture
 from core.labs.arrays import as_numpy
 from core.labs.attention_stats import row_entropy
 from viz import grid
-from viz.head_pooling import MAX_CELLS, PooledHead, category_axis, pool_head, pool_weights
+from viz.head_pooling import (
+    MAX_CELLS,
+    PooledHead,
+    category_axis,
+    display_factor,
+    pool_head,
+    pool_scores,
+    pool_weights,
+)
+from viz.switch import Variant
 from viz.theme import (
     COLORBAR_ROOM,
     DIVERGING,
@@ -238,16 +247,16 @@ def pooled_token_axis(tokens: Sequence[str], labels: list[str] | None, factor: i
     return category_axis(labels, firsts, vertical=vertical, max_ticks=ticks_that_fit(len(labels), pixels))
 
 
-def head_values(d: HeadData, scale: str = "absolute", max_cells: int = MAX_CELLS) -> list[dict]:
-    """What head_view draws that changes from head to head: per trace of head_view, in its order,
-    the properties that carry numbers (z float32 [rows, cols] with masked cells NaN, zmin/zmax,
-    customdata, text). head_view draws from this list, and viz/head_switch ships it for every head
-    so the browser can switch heads by swapping these properties alone."""
+def head_values(d: HeadData, scale: str = "absolute", max_cells: int = MAX_CELLS) -> Variant:
+    """What head_view draws that changes from head to head (viz/switch.py): per trace of
+    head_view, in its order, the properties that carry numbers (z float32 [rows, cols] with masked
+    cells NaN, zmin/zmax, customdata, text), and the title. head_view draws from it, and
+    viz/head_switch ships it for every head so the browser switches heads by swapping these."""
     return _head_values(d, pool_head(d.scores, d.weights, d.mask, d.v, d.vectors, d.q_tokens,
                                      d.k_tokens, max_cells), scale)
 
 
-def _head_values(d: HeadData, p: PooledHead, scale: str) -> list[dict]:
+def _head_values(d: HeadData, p: PooledHead, scale: str) -> Variant:
     show_mask = p.mask if not p.mask.all() else None
     sums = p.weights.shape[0] <= 48
     values: list[dict] = []
@@ -275,7 +284,8 @@ def _head_values(d: HeadData, p: PooledHead, scale: str) -> list[dict]:
         limit = float(np.abs(p.v).max()) or 1.0
         values += [dict(z=p.v.astype(np.float32), zmin=-limit, zmax=limit),
                    dict(z=p.vectors.astype(np.float32), zmin=-limit, zmax=limit)]
-    return values
+    pooled_note = f" (pooled {p.factor}×{p.factor}: hover shows token ranges)" if p.factor > 1 else ""
+    return Variant(values, {"title.text": f"{d.label}: scores → weights → vectors{pooled_note}"})
 
 
 def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: str | None = None,
@@ -321,7 +331,8 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
     def axis(tokens: list[str], labels: list[str], pixels: int, vertical: bool = False) -> dict:
         return pooled_token_axis(tokens, labels if cells else None, p.factor, pixels, vertical)
 
-    values = iter(_head_values(d, p, scale))  # the numbers; this function draws the rest
+    variant = _head_values(d, p, scale)  # the numbers and the title; this function draws the rest
+    values = iter(variant.traces)
     for col, (z, kind) in enumerate(((p.scores, "scores"), (p.weights, "weights")), start=1):
         traces = matrix_heatmap(z, d.q_tokens, d.k_tokens, kind, mask=show_mask, cells=cells)
         for trace in traces:
@@ -361,8 +372,7 @@ def head_view(data: HeadData | Capture, layer: int = 0, head: int = 0, stack: st
             grid.yaxis(layout, col).update(axis(tokens, labels, rows_px, vertical=True),
                                            showticklabels=col == 3 and v_labels)
             grid.xaxis(layout, col).update(showgrid=False, title=dict(text="dimension", standoff=4))
-    pooled_note = (f" (pooled {p.factor}×{p.factor}: hover shows token ranges)" if pooled else "")
-    layout.update(base_look(f"{d.label}: scores → weights → vectors{pooled_note}", height=height),
+    layout.update(base_look(variant.texts["title.text"], height=height),
                   margin=dict(t=top, b=bottom, l=10, r=10))
     return grid.figure(data, grid.fixed_margins(layout, bottom_extra=COLORBAR_ROOM))
 
@@ -413,6 +423,27 @@ def query_breakdown(data: HeadData | Capture, query: int, layer: int = 0, head: 
 
 # --------------------------------------------------------------------------- (c) temperature what-if
 
+def temperature_values(d: HeadData, temperature: float, max_cells: int = MAX_CELLS) -> Variant:
+    """What temperature_whatif draws that changes with T (viz/switch.py): the what-if panel's
+    weights (float32, pooled like the model's, masked cells NaN), the title and its subplot title
+    with the mean entropy. temperature_whatif draws from it; the page ships it for every T."""
+    what_if = weights_at_temperature(d.scores, d.mask, temperature)
+    h_what = float(row_entropy(what_if).mean())  # entropies of the full rows, never pooled
+    f = display_factor(len(d.q_tokens), len(d.k_tokens), max_cells)
+    allowed = np.asarray(d.mask, dtype=bool) if f == 1 else pool_scores(d.scores, d.mask, f)[1]
+    z = np.array(pool_weights(what_if, f), dtype=np.float32)
+    grey = not allowed.all() and allowed.shape[0] <= 48  # matrix_heatmap's grey layer per panel
+    if not allowed.all():
+        z[~allowed] = np.nan
+    traces: list[dict] = [{}] * (3 if grey else 1) + [dict(z=z)]
+    pooled_note = f", pooled {f}×{f}" if f > 1 else ""
+    return Variant(traces, {
+        "title.text": f"What if: temperature T = {temperature:g} for {d.label} "
+                      f"(a what-if, not the model{pooled_note})",
+        "annotations.1.text": f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>"
+                              f"mean entropy {h_what:.2f} nats"})
+
+
 def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int = 0, head: int = 0,
                        stack: str | None = None, block: str = "self_attn",
                        max_cells: int = MAX_CELLS) -> go.Figure:
@@ -422,18 +453,16 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
     which never changes. This is **not** what the model computes (it uses T = 1). Inputs longer
     than max_cells are pooled like head_view's weights (rows still sum to 1)."""
     d = data if isinstance(data, HeadData) else head_data(data, layer, head, stack, block)
-    what_if = weights_at_temperature(d.scores, d.mask, temperature)
+    variant = temperature_values(d, temperature, max_cells)
     h_model = float(row_entropy(d.weights).mean())  # entropies of the full rows, never pooled
-    h_what = float(row_entropy(what_if).mean())
     p = pool_head(d.scores, d.weights, d.mask, None, None, d.q_tokens, d.k_tokens, max_cells)
     cells = None if p.weights.shape[0] <= 48 else (p.q_labels, p.k_labels)  # as in head_view
     domains = grid.even_domains(2, 0.04)
-    layout = grid.row_layout(domains, [
-        f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
-        f"<b><i>what if</i></b> softmax(scores / {temperature:g})<br>mean entropy {h_what:.2f} nats"])
+    layout = grid.row_layout(domains, [f"<b>model's weights</b> (T = 1)<br>mean entropy {h_model:.2f} nats",
+                                       variant.texts["annotations.1.text"]])
     data: list = []
     show_mask = p.mask if not p.mask.all() else None
-    for col, z in ((1, p.weights), (2, pool_weights(what_if, p.factor))):
+    for col, z in ((1, p.weights), (2, variant.traces[-1]["z"])):
         if cells and show_mask is not None:  # masked cells are empty cells over a grey panel
             layout.setdefault("shapes", []).append(grid.grey_behind(col, MASKED))
         for trace in matrix_heatmap(z, d.q_tokens, d.k_tokens, "weights", mask=show_mask, cells=cells):
@@ -448,10 +477,8 @@ def temperature_whatif(data: HeadData | Capture, temperature: float, layer: int 
         rows = pooled_token_axis(d.q_tokens, cells and cells[0], p.factor, vertical=True)
         grid.yaxis(layout, col).update(rows, showticklabels=col == 1)
     grid.yaxis(layout, 1)["title"] = dict(text="query")
-    pooled_note = f", pooled {p.factor}×{p.factor}" if p.factor > 1 else ""
     bottom = tick_room([token_label(t) for t in d.k_tokens]) + 24 + COLORBAR_ROOM  # + axis title
-    layout.update(base_look(f"What if: temperature T = {temperature:g} for {d.label} "
-                            f"(a what-if, not the model{pooled_note})",
+    layout.update(base_look(variant.texts["title.text"],
                             height=max(460, min(850, 260 + 12 * len(d.q_tokens)))))
     layout["margin"].update(t=90, b=bottom)
     return grid.figure(data, grid.fixed_margins(layout, bottom_extra=COLORBAR_ROOM))

@@ -48,9 +48,22 @@ def name_model(fig: go.Figure, model: str | None) -> go.Figure:
     """with_model in place: no copy (a copy of a figure with 128 × 128 heatmaps costs a tenth of
     a second); for a figure made only to be shown."""
     title = fig.layout.title.text if fig.layout.title else None
-    if model and title and not title.startswith(f"{model} · "):
-        fig.update_layout(title_text=f"{model} · {title}")
+    if title and model_title(title, model) != title:
+        fig.update_layout(title_text=model_title(title, model))
     return fig
+
+
+def model_title(title: str, model: str | None) -> str:
+    """A figure title with the model's name in front (once)."""
+    return f"{model} · {title}" if model and title and not title.startswith(f"{model} · ") else title
+
+
+def present_text(path: str, text: str) -> str:
+    """A layout text ("title.text", "annotations.N.text") as the projector theme writes it: the
+    title wrapped; an annotation wrapped unless it is already broken by hand."""
+    if path == "title.text" or "<br>" not in text:
+        return wrap_text(text)
+    return text
 
 
 def export_name(key: str, model: str | None, ext: str) -> str:
@@ -249,8 +262,8 @@ def presentation(fig: go.Figure) -> go.Figure:
                                         title=dict(font=dict(size=size - 2, color="#000000")))})
     for note in layout.get("annotations", []):
         _set(note, "font.size", size - 2)
-        if note.get("text") and "<br>" not in note["text"]:  # text broken by hand (a caption) stays
-            note["text"] = wrap_text(note["text"])
+        if note.get("text"):  # text broken by hand (a caption) stays
+            note["text"] = present_text("annotations", note["text"])
     for trace in data:
         if trace.get("type") == "scatter":
             line = trace.setdefault("line", {})
@@ -262,7 +275,7 @@ def presentation(fig: go.Figure) -> go.Figure:
     top = int((margin.get("t") or 50) * 1.3)
     title = _get(layout, "title.text")
     if title:
-        wrapped = wrap_text(title)
+        wrapped = present_text("title.text", title)
         lines = wrapped.count("<br>") + 1
         title_px = int(lines * (size + 4) * 1.3) + 16
         # the old top margin holds one title line and what sits under it (subplot titles, ticks)

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-from tests.app.head_frame import HeadFrame
+from tests.app.switch_frame import SwitchFrame
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
@@ -22,7 +22,7 @@ CHANGES = {
     "home": [("toggle", "present", True), ("text_input", "s2", "The cat ate the dog")],
     "head": [("selectbox", "model", "minilm-scratch"), ("text_area", "s", "Cats chase the mice"),
              ("browser", "layer", 2), ("browser", "head", 5), ("selectbox", "query", 2),
-             ("slider", "T", 2.5), ("toggle", "present", True)],
+             ("temperature", "T", 2.5), ("toggle", "present", True)],
     "overview": [("selectbox", "contrast", "per head"), ("selectbox", "stat", "max_weight")],
     "lines": [("slider", "layer", 3), ("selectbox", "direction", "to"), ("selectbox", "token", 4)],
     "compare": [("text_input", "s2", "The cat ate the mouse"), ("text_area", "s", "The mouse ate the cat"),
@@ -48,6 +48,9 @@ CHANGES = {
     "attention_cost": [("selectbox", "d", 64), ("selectbox", "maxn", 256), ("slider", "ngraph", 6),
                        ("slider", "width", 5)],
 }
+
+
+SWITCHES = {"browser": "head_switch", "temperature": "temperature_switch"}  # kind -> component key
 
 
 def ok(at: AppTest) -> AppTest:
@@ -86,8 +89,8 @@ def open_tab(at: AppTest) -> str:
 def shown(at: AppTest, kind: str, key: str):
     if kind == "tabs":
         return open_tab(at)
-    if kind == "browser":  # the One head component's Layer / Head sliders (ui/head_switch.py)
-        return HeadFrame().args(at)[key]
+    if kind in SWITCHES:  # a slider of a component (ui/switch.py)
+        return SwitchFrame(SWITCHES[kind]).chosen(at)[key]
     return getattr(at, kind)(key=key).value
 
 
@@ -95,9 +98,8 @@ def change(at: AppTest, kind: str, key: str, value) -> AppTest:
     if kind == "tabs":  # what a click on a tab does: the tabs' key gets the label, then a rerun
         at.session_state[key] = value
         return ok(at.run())
-    if kind == "browser":  # the browser draws the move, reports it, and the page reruns
-        frame = HeadFrame().render(at)
-        frame.move(at, value if key == "layer" else frame.layer, value if key == "head" else frame.head)
+    if kind in SWITCHES:  # the browser draws the move, reports it, and the page reruns
+        SwitchFrame(SWITCHES[kind]).render(at).move(at, **{key: value})
         return ok(at)
     return ok(getattr(at, kind)(key=key).set_value(value).run())
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.head_frame import HeadFrame
+from tests.app.switch_frame import SwitchFrame
 from ui.frame import CUSTOM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_page_runs_in_default_state(page_name):
 
 def test_head_page_new_sentence_changes_tokens_and_head_changes_data():
     at = _run("head")
-    frame = HeadFrame().render(at)
+    frame = SwitchFrame().render(at)
     first = frame.view()
     assert _ticks(first)[:3] == ["[CLS]", "the", "dog"]
     assert first["layout"]["title"]["text"].startswith("minilm · L0H2")  # the most focused head of L0
@@ -57,7 +57,7 @@ def test_head_page_new_sentence_changes_tokens_and_head_changes_data():
     assert not at.exception
     assert _ticks(frame.render(at).view()) == ["[CLS]", "cats", "chase", "mice", "[SEP]"]
     before = _first_z(frame.view())
-    frame.move(at, 0, 5)  # the Head slider, in the browser
+    frame.move(at, layer=0, head=5)  # the Head slider, in the browser
     assert not at.exception
     chart = frame.view()
     assert chart["layout"]["title"]["text"].startswith("minilm · L0H5") and _first_z(chart) != before
@@ -70,13 +70,13 @@ def test_head_deck_comes_layer_first_then_the_rest_once():
     """A new sentence sends the layer on screen with the figure (drawn at once), the browser's
     report brings the other layers, and then nothing is sent again until the sentence changes."""
     at = _run("head")
-    frame = HeadFrame().render(at)
+    frame = SwitchFrame().render(at)
     assert frame.layers == {0} and frame.payloads == 1
-    frame.move(at, 0, 3)  # any report says what the frame holds
+    frame.move(at, layer=0, head=3)  # any report says what the frame holds
     assert frame.layers == set(range(6)) and frame.payloads == 2
-    frame.move(at, 4, 7)  # a layer the browser now holds: drawn there, nothing sent
+    frame.move(at, layer=4, head=7)  # a layer the browser now holds: drawn there, nothing sent
     assert frame.payloads == 2 and frame.view()["layout"]["title"]["text"].startswith("minilm · L4H7")
-    at.slider(key="T").set_value(2.0).run()  # a run the component did not start
+    at.selectbox(key="query").set_value(3).run()  # a run the component did not start
     assert frame.render(at).payloads == 2
     at.selectbox(key="wscale").set_value("log").run()  # a new deck: other numbers on screen
     assert frame.render(at).payloads == 3 and frame.layers == {4}
@@ -85,7 +85,7 @@ def test_head_deck_comes_layer_first_then_the_rest_once():
 
 def test_head_page_opens_from_url_and_html_tokens_are_text():
     at = _run("head", layer="2", head="7", s="<b>hi</b> **bold**")
-    view = HeadFrame().render(at).view()
+    view = SwitchFrame().render(at).view()
     assert view["layout"]["title"]["text"].startswith("minilm · L2H7")
     ticks = _ticks(view)
     assert "&lt;" in ticks and "&gt;" in ticks and "*" in ticks
@@ -150,7 +150,7 @@ def test_unknown_model_shows_error_and_keeps_working():
     shown = re.sub(r"\\(.)", r"\1", at.error[0].value) if at.error else ""  # as markdown renders it
     assert "no-such-org/no-such-model-xyz" in shown
     assert _charts(at), "the page keeps working with the last model that loaded"
-    assert _ticks(HeadFrame().render(at).view())[0] == "[CLS]"
+    assert _ticks(SwitchFrame().render(at).view())[0] == "[CLS]"
 
 
 def test_text_past_the_context_is_cut_with_a_notice_and_odd_unicode_is_fine():
@@ -159,7 +159,7 @@ def test_text_past_the_context_is_cut_with_a_notice_and_odd_unicode_is_fine():
     at.text_area(key="s").set_value(long_text).run()
     assert not at.exception
     assert any("only the first 512" in w.value for w in at.warning)
-    assert len(HeadFrame().render(at).view()["layout"]["yaxis"]["categoryarray"]) <= 512
+    assert len(SwitchFrame().render(at).view()["layout"]["yaxis"]["categoryarray"]) <= 512
     at.text_area(key="s").set_value("مرحبا 🙂 naïve\u200b café \x07 ok").run()
     assert not at.exception and not at.error
     assert _charts(at)
@@ -173,7 +173,8 @@ def test_head_page_pools_a_long_text_and_says_how():
     at = _run("head", s=" ".join(words[:400]))
     n_tokens = len(_charts(at)[0]["data"][0]["x"])  # the query breakdown: one bar per key, unpooled
     assert 256 < n_tokens <= 512
-    head_view, what_if = HeadFrame().render(at).view(), _charts(at)[1]
+    head_view = SwitchFrame().render(at).view()
+    what_if = SwitchFrame("temperature_switch").render(at).view()
     assert "pooled 2×2: hover shows token ranges" in head_view["layout"]["title"]["text"]
     assert "pooled 2×2" in what_if["layout"]["title"]["text"]
     assert len(json.dumps(head_view)) < 1_500_000

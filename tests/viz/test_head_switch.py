@@ -1,6 +1,7 @@
-"""The One head figure switched in the browser (viz/head_switch.py): for every head, the figure
-the browser makes by swapping numbers into the first head's figure is exactly head_view's figure
-of that head (as plotly.js receives it); the deck's size is known before it is packed."""
+"""Figures switched in the browser (viz/switch.py, viz/head_switch.py): for every head, the figure
+the browser makes by swapping numbers and texts into the first head's figure is exactly
+head_view's figure of that head (as plotly.js receives it), and for every temperature the what-if
+is temperature_whatif's own figure; the deck's size is known before it is packed."""
 
 import json
 
@@ -10,8 +11,9 @@ import pytest
 import torch
 
 from core import Transformer, TransformerConfig, capture
-from viz.attention import head_view
-from viz.head_switch import apply_head, captured_layers, deck_nbytes, head_arrays, pack_heads
+from viz.attention import head_data, head_view, temperature_values, temperature_whatif
+from viz.head_switch import captured_layers, deck_nbytes, pack_heads
+from viz.switch import apply, pack, unpack
 
 
 def _cap(arch="encoder", n=7, layers=2, heads=3, mask=None, **extra):
@@ -50,12 +52,11 @@ def test_every_switched_head_is_head_views_figure(case, scale):
     cells = spec.get("max_cells", 256)
     deck = pack_heads(cap, stack, block, scale, max_cells=cells)
     first = head_view(cap, 0, 0, stack, block, scale=scale, max_cells=cells).to_dict()
-    label = deck.index["heads"]["0,0"]["label"]
     n_layers, n_heads = cap.n_layers(stack, block), cap[f"{stack}.0.{block}.weights"].shape[1]
     assert deck.index["layers"] == {str(layer): n_heads for layer in range(n_layers)}
     for layer in range(n_layers):
         for head in range(n_heads):
-            swapped = _json(apply_head(first, deck, label, layer, head))
+            swapped = _json(apply(first, deck, f"{layer},{head}"))
             drawn = _json(head_view(cap, layer, head, stack, block, scale=scale, max_cells=cells))
             assert swapped == drawn, (layer, head)
     bound = deck_nbytes(cap, stack, block, scale, cells)
@@ -65,7 +66,7 @@ def test_every_switched_head_is_head_views_figure(case, scale):
 def test_the_deck_carries_float32_with_nan_in_masked_cells_and_real_values():
     cap = _cap("decoder")
     deck = pack_heads(cap, "decoder", "self_attn")
-    values = dict(head_arrays(deck, 1, 2))
+    values = unpack(deck, "1,2").traces
     scores = values[1]["z"]  # trace 0 is the grey layer behind the masked cells
     expected = cap["decoder.1.self_attn.scores"][0, 2].numpy()
     upper = np.triu(np.ones_like(expected, dtype=bool), k=1)
@@ -79,7 +80,7 @@ def test_the_deck_carries_float32_with_nan_in_masked_cells_and_real_values():
 def test_only_the_layers_asked_for_and_the_captured_ones():
     cap = _cap(layers=3)
     one = pack_heads(cap, "encoder", "self_attn", layers=[2])
-    assert one.index["layers"] == {"2": 3} and set(one.index["heads"]) == {"2,0", "2,1", "2,2"}
+    assert one.index["layers"] == {"2": 3} and set(one.index["entries"]) == {"2,0", "2,1", "2,2"}
     assert 0 < one.nbytes <= deck_nbytes(cap, "encoder", "self_attn", layers=[2])
     one_layer = deck_nbytes(cap, "encoder", "self_attn", layers=[2])
     assert deck_nbytes(cap, "encoder", "self_attn") == 3 * one_layer
@@ -88,3 +89,19 @@ def test_only_the_layers_asked_for_and_the_captured_ones():
     partial = capture(model, torch.tensor([[1, 2, 3, 4]]), names=["encoder.1.self_attn.*"])
     assert captured_layers(partial, "encoder", "self_attn") == [1]
     assert pack_heads(partial, "encoder", "self_attn").index["layers"] == {"1": 3}
+
+
+@pytest.mark.parametrize("case", ["encoder", "causal decoder (grey masked cells)", "pooled 2×2, 60 tokens"])
+def test_every_switched_temperature_is_the_what_ifs_figure(case):
+    spec = CASES[case]
+    cap, cells = spec["cap"](), spec.get("max_cells", 256)
+    d = head_data(cap, 1, 2, spec["stack"], spec["block"])
+    temperatures = [0.1, 0.5, 1.0, 2.5, 5.0]
+    deck = pack({str(i): temperature_values(d, t, cells) for i, t in enumerate(temperatures)})
+    first = temperature_whatif(d, temperatures[0], max_cells=cells).to_dict()
+    for i, t in enumerate(temperatures):
+        assert _json(apply(first, deck, str(i))) == _json(temperature_whatif(d, t, max_cells=cells)), t
+    flat = unpack(deck, "4").texts["annotations.1.text"]
+    sharp = unpack(deck, "0").texts["annotations.1.text"]
+    entropy = [float(text.split("mean entropy ")[1].split(" ")[0]) for text in (sharp, flat)]
+    assert entropy[0] < entropy[1]  # T = 5 flattens the rows: more entropy than T = 0.1
