@@ -29,15 +29,22 @@ from conftest import FLAGS  # noqa: E402
 
 NOUNS = ("dog cat horse teacher student river garden window music house farmer doctor pilot "
          "painter kitten robot").split()
+# The first chart on the page: a figure component's (ui/switch.py: One head's head view lives in
+# a same-origin frame) or the page's own.
+FIRST = """(() => {
+    const inFrames = [...document.querySelectorAll("iframe[src*='/component/']")]
+        .map(f => f.contentDocument && f.contentDocument.querySelector('.js-plotly-plot')).filter(Boolean);
+    return inFrames[0] || document.querySelector('.js-plotly-plot');
+})()"""
 SHOWS = """(word) => {
-    const gd = document.querySelector('.js-plotly-plot');
+    const gd = FIRST;
     return !!gd && !!gd.querySelector('.main-svg') && JSON.stringify(gd.layout).includes(word);
-}"""
+}""".replace("FIRST", FIRST)
 DRAWN = """() => {
     const running = document.querySelector("[data-testid='stStatusWidget']");
-    const gd = document.querySelector('.js-plotly-plot');
+    const gd = FIRST;
     return !running && !!gd && !!gd.querySelector('.main-svg');
-}"""
+}""".replace("FIRST", FIRST)
 
 
 def rss_mb(pid: int) -> float:

@@ -256,6 +256,7 @@ def presentation(fig: go.Figure) -> go.Figure:
         _merge(axis, ticks)
         if _get(axis, "title.text"):
             axis["title"]["text"] = wrap_text(axis["title"]["text"])
+        _present_tick_labels(axis, key.startswith("x"), layout.get("height"))
     scene = layout.setdefault("scene", {})
     for a in "xyz":
         _merge(scene, {f"{a}axis": dict(tickfont=dict(size=size - 6, color="#000000"),
@@ -292,6 +293,26 @@ def presentation(fig: go.Figure) -> go.Figure:
     if layout.get("height"):
         layout["height"] = int(layout["height"] * 1.25) + grow
     return go.Figure(spec)
+
+
+PRESENT_WIDTH = 820  # px a full-width figure gets at 1280×720 (the page column beside the menu)
+
+
+def _present_tick_labels(axis: dict, horizontal: bool, height: int | None) -> None:
+    """Keep every k-th label of an axis labelled by an array (token axes) so the larger projector
+    labels do not run into each other: a rotated x label or a y label needs about 1.3 font heights
+    along its axis. Plotly shows every label it is given, however crowded."""
+    vals, text = axis.get("tickvals"), axis.get("ticktext")
+    if vals is None or text is None or len(vals) != len(text) or len(vals) < 3:
+        return
+    if horizontal and not axis.get("tickangle"):  # upright labels: their width is what counts
+        return
+    domain = axis.get("domain") or [0.0, 1.0]
+    length = (PRESENT_WIDTH if horizontal else int((height or 450) * 0.6)) * (domain[1] - domain[0])
+    fit = max(2, int(length // (1.3 * (PRESENT_SIZE - 4))))
+    if len(vals) > fit:
+        step = -(-len(vals) // fit)
+        axis["tickvals"], axis["ticktext"] = list(vals)[::step], list(text)[::step]
 
 
 MASKED = "#c8c8c8"  # cells where attention is not allowed (causal or padding mask)

@@ -27,6 +27,7 @@ class SwitchFrame:
         self.controls: list[dict] = []
         self.seq = 0
         self.payloads = 0
+        self.explored: str | None = None  # the deck whose sliders were moved
 
     def args(self, at: AppTest) -> dict:
         found = [el for el in at.get("component_instance")
@@ -73,7 +74,8 @@ class SwitchFrame:
         self.seq += 1
         chosen = {c["name"]: c["values"][i] for c, i in zip(self.controls, self.at, strict=True)}
         at.session_state[self.key] = {"at": self.at, "chosen": chosen, "seq": self.seq,
-                                      "have": self.deck_id, "keys": sorted(self.decks)}
+                                      "have": self.deck_id, "keys": sorted(self.decks),
+                                      "explored": self.explored}
         return at.run()
 
     def move(self, at: AppTest, **values) -> AppTest:
@@ -81,6 +83,7 @@ class SwitchFrame:
         for i, control in enumerate(self.controls):
             if control["name"] in values:
                 self.at[i] = control["values"].index(values[control["name"]])
+        self.explored = self.deck_id
         self.render(self.report(at))
         return at
 

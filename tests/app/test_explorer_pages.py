@@ -67,12 +67,14 @@ def test_head_page_new_sentence_changes_tokens_and_head_changes_data():
 
 
 def test_head_deck_comes_layer_first_then_the_rest_once():
-    """A new sentence sends the layer on screen with the figure (drawn at once), the browser's
-    report brings the other layers, and then nothing is sent again until the sentence changes."""
+    """A new sentence sends the layer on screen with the figure (drawn at once), the first slider
+    move brings the other layers, and then nothing is sent again until the deck changes."""
     at = _run("head")
     frame = SwitchFrame().render(at)
     assert frame.layers == {0} and frame.payloads == 1
-    frame.move(at, layer=0, head=3)  # any report says what the frame holds
+    at.selectbox(key="query").set_value(2).run()  # a run nobody moved a slider for: nothing more
+    assert frame.render(at).payloads == 1
+    frame.move(at, layer=0, head=3)  # drawn from the frame's layer; the move asks for the rest
     assert frame.layers == set(range(6)) and frame.payloads == 2
     frame.move(at, layer=4, head=7)  # a layer the browser now holds: drawn there, nothing sent
     assert frame.payloads == 2 and frame.view()["layout"]["title"]["text"].startswith("minilm · L4H7")
