@@ -161,8 +161,17 @@ def full_capture_fits(name: str, text: str, pair: str | None = None) -> bool:
 
 
 def identity(cap: Capture):
-    """What a capture was made from (its cache key), or its id when it is not in the cache."""
-    return capture_cache().key_of(cap) or id(cap)
+    """What a capture was made from: its cache key, or (not in the cache: evicted, or made for one
+    layer) its model, tokens, names and a checksum of its first tensor. Never id(cap): Python
+    reuses the id of a freed capture, and a browser holding the old one's figures would keep
+    showing them for the new sentence."""
+    key = capture_cache().key_of(cap)
+    if key is not None:
+        return key
+    first = next(iter(cap), None)
+    checksum = float(cap[first].double().sum()) if first is not None else 0.0
+    return (cap.meta.get("model"), tuple(cap.tokens), tuple(cap.target_tokens or ()), tuple(sorted(cap)),
+            checksum)
 
 
 def refetcher(cap: Capture):

@@ -105,3 +105,16 @@ def test_every_switched_temperature_is_the_what_ifs_figure(case):
     sharp = unpack(deck, "0").texts["annotations.1.text"]
     entropy = [float(text.split("mean entropy ")[1].split(" ")[0]) for text in (sharp, flat)]
     assert entropy[0] < entropy[1]  # T = 5 flattens the rows: more entropy than T = 0.1
+
+
+def test_a_deck_is_named_by_what_its_capture_shows_never_by_object_id():
+    """A capture the cache does not hold (evicted, or one layer) is named by its model, tokens,
+    names and values: a freed capture's id can come back for the next sentence's capture, and a
+    browser would keep the old sentence's figures (seen in the classroom bench)."""
+    from ui.cache import identity
+
+    first = _cap(n=5)
+    again = _cap(n=5)
+    other = _cap(n=6)
+    assert identity(first) == identity(again) and identity(first) != identity(other)
+    assert first is not again and not isinstance(identity(first), int)
