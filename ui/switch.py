@@ -6,11 +6,9 @@ server round trip: Streamlit's own slider waits about 0.1 s before it even sends
 rerun then rebuilds and redraws the figure) and reports the move; the next run mirrors it in the
 URL (`reported`) and redraws what depends on it.
 
-Each deck (every entry's numbers) is sent once: the component says which deck and entries it
-holds in every report, and a frame without them (a page switch remounts it; a payload the
-browser dropped because a run followed at once) asks, again if the server saw its ask and sent
-nothing it got. Frames report only when asking or moved: a report is a rerun request, and one
-landing during a page switch is best avoided. A new deck
+Each deck (every entry's numbers) is sent until the frame says it holds it: the component says
+which deck and entries it holds in every report, and reports after every payload; a frame that
+holds none (a page switch remounts it) asks. A new deck
 sends the chunk on screen (with the figure: 2 MB for a MiniLM layer at 128 tokens, not 12 for all
 six); the first slider move on it brings the rest when the whole deck fits DECK_BUDGET (past it,
 each chunk comes when it is picked), so a sentence nobody explores costs one chunk.
@@ -116,11 +114,9 @@ def show(key: str, controls: Sequence[Control], at: Sequence[int], data_id: str,
     shown); figure(): the figure of the entry on screen as shown, made only when a deck starts;
     fits: the whole deck may be sent."""
     value = st.session_state.get(key) or {}
-    seq = int(value.get("seq", 0) or 0)
+    # what the frame said it holds: a payload is sent again until the frame has said so (the
+    # browser can drop one: a run that follows at once replaces the component's arguments)
     held = set(value.get("keys") or []) if value.get("have") == data_id else set()
-    sent_id, sent_seq, sent_keys = st.session_state.get(f"_{key}_sent") or (None, None, ())
-    if (sent_id, sent_seq) == (data_id, seq):  # sent since the frame's last report
-        held |= set(sent_keys)
     current = ",".join(str(i) for i in at)
     send = [] if current in held else next((list(chunk) for chunk in chunks if current in chunk), [])
     if fits and value.get("explored") == data_id:  # the user moves these sliders: all of it, once
@@ -133,5 +129,4 @@ def show(key: str, controls: Sequence[Control], at: Sequence[int], data_id: str,
         args.update(index=deck.index, values=deck.buffer)
         if not held:
             args.update(figure=figure().to_json(), shown=current)
-        st.session_state[f"_{key}_sent"] = (data_id, seq, tuple(sorted(held | set(send))))
     _component()(key=key, default=None, **args)

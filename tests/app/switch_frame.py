@@ -47,7 +47,8 @@ class SwitchFrame:
     def render(self, at: AppTest, ask: bool = True) -> SwitchFrame:
         a = self.args(at)
         self.controls = a["controls"]
-        if "index" in a and ("figure" in a or a["data_id"] == self.deck_id):
+        merged = "index" in a and ("figure" in a or a["data_id"] == self.deck_id)
+        if merged:
             self.payloads += 1
             if "figure" in a:
                 self.deck_id, self.figure, self.decks = a["data_id"], json.loads(a["figure"]), {}
@@ -59,6 +60,8 @@ class SwitchFrame:
         if ask and self.deck_id != self.data_id:
             self.report(at)
             return self.render(at, ask=False)
+        if merged:  # the frame says what it now holds (the server stops sending it)
+            self.render(self.report(at), ask=False)
         return self
 
     @property
