@@ -175,15 +175,6 @@ def median_of_seen(times) -> float:
     return statistics.median(seen) if seen else float("nan")
 
 
-def slider_step(page, label: str, step: int):
-    """Focus a Streamlit slider (react-aria: a hidden range input) and press an arrow key."""
-    def act():
-        thumb = page.locator("[data-testid='stSlider']").filter(has_text=label).locator("input[type='range']")
-        thumb.focus()
-        page.keyboard.press("ArrowRight" if step % 2 else "ArrowLeft")
-    return act
-
-
 def frame_slider_step(frame, name: str, step: int):
     """Focus a slider of a figure component (`#layer`, `#head`, `#T`) and press an arrow key."""
     def act():
