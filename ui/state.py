@@ -128,12 +128,15 @@ def _warn(container, key: str, raw: Any, expected: str, used: Any) -> None:
 
 
 def _prepare(key: str, default: Any, valid: Callable[[Any], bool], parse: Callable[[Any], Any],
-             expected: str, container, multi: bool = False) -> None:
+             expected: str, container, multi: bool = False, remounted: Sequence = ()) -> None:
     """Make sure the canonical and the widget value exist and are valid before drawing.
 
     parse: the URL's text (a list of texts when `multi`) -> a value; raises ValueError when the
     text means nothing, or _Substitute with an adjusted value. expected: what a valid value is,
-    for the warning ("is not a whole number from 0 to 5")."""
+    for the warning ("is not a whole number from 0 to 5"). remounted: the only values a remounted
+    widget can resend (given for text: its empty start and the default); on a page switch any
+    other value is the user's own change, which came in the same run (a sentence typed and a page
+    clicked before the server got to either: Streamlit merges the two requests)."""
     keep = _keep(key)
     if keep not in st.session_state:
         start = default
@@ -157,9 +160,12 @@ def _prepare(key: str, default: Any, valid: Callable[[Any], bool], parse: Callab
     # fragment rerun: there the widget's new value is the user's change (resetting it made every
     # slider of a fragment snap back after a page switch).
     page_changed = st.session_state.get(_PAGE_CHANGED) and not _fragment_rerun()
-    if page_changed or key not in st.session_state \
-            or not valid(st.session_state[key]):
+    typed = remounted and key in st.session_state and st.session_state[key] not in remounted \
+        and valid(st.session_state[key])
+    if key not in st.session_state or not valid(st.session_state[key]) or (page_changed and not typed):
         st.session_state[key] = st.session_state[keep]
+    elif page_changed:  # assigned all the same: a page's widget takes only an assigned value
+        st.session_state[key] = st.session_state[key]
     st.session_state.setdefault(_MIRRORED, set()).add(key)
 
 
@@ -314,7 +320,7 @@ def text(label: str, key: str, default: str = "", container=None, area: bool = F
         return raw
 
     _prepare(key, default, lambda v: isinstance(v, str) and not (limit and len(v) > limit), parse,
-             "is not text", container)
+             "is not text", container, remounted=("", default))
     widget = container.text_area if area else container.text_input
     return _drawn(key, widget(label, key=key, **kwargs))
 

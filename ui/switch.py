@@ -6,12 +6,13 @@ server round trip: Streamlit's own slider waits about 0.1 s before it even sends
 rerun then rebuilds and redraws the figure) and reports the move; the next run mirrors it in the
 URL (`reported`) and redraws what depends on it.
 
-Each deck (every entry's numbers) is sent until the frame says it holds it: the component says
-which deck and entries it holds in every report, and reports after every payload; a frame that
-holds none (a page switch remounts it) asks. A new deck
-sends the chunk on screen (with the figure: 2 MB for a MiniLM layer at 128 tokens, not 12 for all
-six); the first slider move on it brings the rest when the whole deck fits DECK_BUDGET (past it,
-each chunk comes when it is picked), so a sentence nobody explores costs one chunk.
+The numbers travel as files the frame fetches by itself (ui/deck_files.py: one folder per deck in
+the component's own folder, which Streamlit serves): the figure, the chunk on screen (a MiniLM layer
+at 128 tokens: 2 MB, not 12 for all six), and after the first slider move on a deck all of it when
+it fits DECK_BUDGET (past it, each chunk is written when it is picked). The component's arguments
+stay small (which deck, which files are written, the choice) and the frame reports nothing but the
+user's moves: a report is a rerun request, and automatic ones (asking for data, acknowledging it)
+landing during a page switch left the page blank.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import secrets
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,10 +33,14 @@ import streamlit.components.v1 as components
 
 from core.hf.sources import cache_root
 from ui import state
+from ui.deck_files import DeckFiles
 from viz.switch import Deck
 from viz.theme import model_title, present_text
 
 DECK_BUDGET = int(float(os.environ.get("ATTENTION_LAB_SWITCH_DECK_MB", "24")) * 2**20)
+DISK_BUDGET = int(float(os.environ.get("ATTENTION_LAB_SWITCH_DISK_MB", "512")) * 2**20)
+# deck ids are salted per process: a deck's folder cannot be found from the sentence it shows
+_SALT = secrets.token_hex(8)
 _HTML = Path(__file__).with_name("web") / "switch.html"
 
 
@@ -72,14 +78,28 @@ def _component():
     return components.declare_component("switch", path=str(_web_folder()))
 
 
+@functools.cache
+def deck_files() -> DeckFiles:
+    """This process's deck folders (in the component's folder: served beside index.html)."""
+    files = DeckFiles(_web_folder() / "decks", DISK_BUDGET)
+    files.sweep_orphans()
+    return files
+
+
 def reported(key: str) -> dict | None:
-    """{control name: value} the user picked in component `key` since the last run, or None."""
+    """{control name: value} the user picked in component `key` since the last run, or None. The
+    values are the controls' own (picked by index: JSON would turn a temperature 1.0 into 1)."""
     value = st.session_state.get(key) or {}
     seq = int(value.get("seq", 0) or 0)
     if seq <= st.session_state.get(f"_{key}_applied", 0):
         return None
     st.session_state[f"_{key}_applied"] = seq
-    return dict(value.get("chosen") or {})
+    chosen = dict(value.get("chosen") or {})
+    for (name, values), i in zip(st.session_state.get(f"_{key}_controls", []), value.get("at") or [],
+                                 strict=False):
+        if isinstance(i, int) and 0 <= i < len(values):
+            chosen[name] = values[i]
+    return chosen
 
 
 def follow(key: str) -> None:
@@ -90,7 +110,7 @@ def follow(key: str) -> None:
 
 def deck_id(*parts) -> str:
     """A short id for a deck: what it shows and how (capture, block, scale, theme...)."""
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+    return hashlib.sha256(repr((_SALT, *parts)).encode()).hexdigest()[:24]
 
 
 def shown_texts(deck: Deck, model: str | None) -> Deck:
@@ -110,23 +130,23 @@ def show(key: str, controls: Sequence[Control], at: Sequence[int], data_id: str,
          chunks: Sequence[Sequence[str]], build: Callable[[list[str]], Deck],
          figure: Callable[[], go.Figure], fits: bool) -> None:
     """Draw component `key` on the entry `at` (one index per control; its key is the indices
-    joined by ","). chunks: the entry keys that travel together; build(keys): their Deck (texts as
+    joined by ","). chunks: the entry keys written together; build(keys): their Deck (texts as
     shown); figure(): the figure of the entry on screen as shown, made only when a deck starts;
-    fits: the whole deck may be sent."""
-    value = st.session_state.get(key) or {}
-    # what the frame said it holds: a payload is sent again until the frame has said so (the
-    # browser can drop one: a run that follows at once replaces the component's arguments)
-    held = set(value.get("keys") or []) if value.get("have") == data_id else set()
+    fits: the whole deck may be written once the user moves a slider."""
+    files = deck_files()
     current = ",".join(str(i) for i in at)
-    send = [] if current in held else next((list(chunk) for chunk in chunks if current in chunk), [])
+    names = [f"c{i}.bin" for i in range(len(chunks))]
+    files.ensure(data_id, "figure.json", lambda: figure().to_json().encode())
+    for name, chunk in zip(names, chunks, strict=True):
+        if current in chunk:
+            files.ensure(data_id, name, lambda chunk=chunk: build(list(chunk)).to_bytes())
+    value = st.session_state.get(key) or {}
     if fits and value.get("explored") == data_id:  # the user moves these sliders: all of it, once
-        send += [k for chunk in chunks for k in chunk if k not in held and k not in send]
-    args = dict(data_id=data_id, at=list(at), seq=st.session_state.get(f"_{key}_applied", 0),
-                controls=[dict(name=c.name, label=c.label, values=list(c.values)) for c in controls],
-                present=bool(state.value("present", False)))
-    if send:
-        deck = build(send)
-        args.update(index=deck.index, values=deck.buffer)
-        if not held:
-            args.update(figure=figure().to_json(), shown=current)
-    _component()(key=key, default=None, **args)
+        files.ensure(data_id, "all.bin", lambda: build([k for chunk in chunks for k in chunk]).to_bytes())
+    st.session_state[f"_{key}_controls"] = [(c.name, list(c.values)) for c in controls]
+    _component()(key=key, default=None, data_id=data_id, base=f"decks/{data_id}/",
+                 chunks=[list(chunk) for chunk in chunks],
+                 ready=files.ready(data_id, ["figure.json", "all.bin", *names]),
+                 at=list(at), seq=st.session_state.get(f"_{key}_applied", 0),
+                 controls=[dict(name=c.name, label=c.label, values=list(c.values)) for c in controls],
+                 present=bool(state.value("present", False)))

@@ -11,6 +11,8 @@ its shape; `apply` is the swap the browser does (ui/web/switch.html), in Python 
 from __future__ import annotations
 
 import copy
+import json
+import struct
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +39,20 @@ class Deck:
     @property
     def nbytes(self) -> int:
         return len(self.buffer)
+
+    def to_bytes(self) -> bytes:
+        """One file the browser reads: a little-endian uint32 n, n bytes of the JSON index, zero
+        padding to a multiple of 4, then the float32 buffer (so it starts 4-byte aligned)."""
+        index = json.dumps(self.index, separators=(",", ":")).encode()
+        pad = -(4 + len(index)) % 4
+        return struct.pack("<I", len(index)) + index + b"\0" * pad + self.buffer
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Deck:
+        """The Deck `to_bytes` wrote."""
+        (n,) = struct.unpack_from("<I", data)
+        start = 4 + n + (-(4 + n) % 4)
+        return cls(json.loads(data[4:4 + n]), bytes(data[start:]))
 
 
 def pack(variants: dict[str, Variant], **extra) -> Deck:

@@ -1,8 +1,8 @@
 """A figure component (ui/web/switch.html) as a browser runs it, in Python, for AppTest: each run's
-arguments are read from the component element, payloads merged into a deck, and the figure on
-screen is made with viz.switch.apply, the swap the browser does. A slider move is what the browser
-reports: the component's value, then a rerun; a frame without the run's deck asks for it, as a
-frame that a page switch remounted does."""
+arguments are read from the component element, the deck's files fetched from the folder Streamlit
+serves them from (what the frame does), and the figure on screen is made with viz.switch.apply, the
+swap the browser does. A slider move is what the browser reports: the component's value, then a
+rerun. Nothing else is ever reported."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import json
 import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
+from ui import switch
 from viz.switch import Deck, apply
 
 
@@ -20,48 +21,53 @@ class SwitchFrame:
     def __init__(self, key: str = "head_switch") -> None:
         self.key = key
         self.deck_id: str | None = None
-        self.data_id: str | None = None
         self.figure: dict | None = None
-        self.decks: dict[str, Deck] = {}  # entry key -> the payload that brought it
+        self.decks: dict[str, Deck] = {}  # entry key -> the file that brought it
+        self.loaded: set[str] = set()
         self.at: list[int] = []
         self.controls: list[dict] = []
         self.seq = 0
-        self.payloads = 0
+        self.fetches = 0  # deck files fetched (figure.json, chunks, all.bin)
         self.explored: str | None = None  # the deck whose sliders were moved
 
     def args(self, at: AppTest) -> dict:
         found = [el for el in at.get("component_instance")
                  if json.loads(el.proto.json_args).get("key") == self.key]
         assert len(found) == 1, f"the page draws one component {self.key!r}"
-        proto = found[0].proto
-        args = json.loads(proto.json_args)
-        for special in proto.special_args:
-            args[special.key] = special.bytes
-        return args
+        return json.loads(found[0].proto.json_args)
 
     def chosen(self, at: AppTest) -> dict:
         """{control name: value} the server shows (its last run)."""
         a = self.args(at)
         return {c["name"]: c["values"][i] for c, i in zip(a["controls"], a["at"], strict=True)}
 
-    def render(self, at: AppTest, ask: bool = True) -> SwitchFrame:
+    def _fetch(self, base: str, name: str) -> None:
+        data = (switch.deck_files().root.parent / base / name).read_bytes()
+        self.fetches += 1
+        self.loaded.add(name)
+        if name == "figure.json":
+            self.figure = json.loads(data)
+        else:
+            deck = Deck.from_bytes(data)
+            self.decks.update({key: deck for key in deck.index["entries"]})
+
+    def render(self, at: AppTest) -> SwitchFrame:
         a = self.args(at)
         self.controls = a["controls"]
-        merged = "index" in a and ("figure" in a or a["data_id"] == self.deck_id)
-        if merged:
-            self.payloads += 1
-            if "figure" in a:
-                self.deck_id, self.figure, self.decks = a["data_id"], json.loads(a["figure"]), {}
-            deck = Deck(a["index"], a["values"])
-            self.decks.update({key: deck for key in a["index"]["entries"]})
+        if a["data_id"] != self.deck_id:
+            self.deck_id, self.figure, self.decks, self.loaded = a["data_id"], None, {}, set()
         if a["seq"] >= self.seq:
             self.seq, self.at = a["seq"], list(a["at"])
-        self.data_id = a["data_id"]
-        if ask and self.deck_id != self.data_id:
-            self.report(at)
-            return self.render(at, ask=False)
-        if merged:  # the frame says what it now holds (the server stops sending it)
-            self.render(self.report(at), ask=False)
+        ready = set(a["ready"])
+        chunk_of = {key: f"c{i}.bin" for i, keys in enumerate(a["chunks"]) for key in keys}
+        if self.figure is None and "figure.json" in ready:
+            self._fetch(a["base"], "figure.json")
+        if self.entry not in self.decks:
+            name = chunk_of[self.entry] if chunk_of[self.entry] in ready else "all.bin"
+            if name in ready and name not in self.loaded:
+                self._fetch(a["base"], name)
+        if self.explored == self.deck_id and "all.bin" in ready and "all.bin" not in self.loaded:
+            self._fetch(a["base"], "all.bin")
         return self
 
     @property
@@ -70,14 +76,15 @@ class SwitchFrame:
 
     def view(self) -> dict:
         """The figure on screen, as plotly.js gets it (arrays as plotly serialises them)."""
-        assert self.deck_id == self.data_id, "the frame holds no deck for this run"
+        assert self.figure is not None and self.entry in self.decks, "the frame holds no figure for this run"
         return json.loads(go.Figure(apply(self.figure, self.decks[self.entry], self.entry)).to_json())
 
     def report(self, at: AppTest) -> AppTest:
         self.seq += 1
         chosen = {c["name"]: c["values"][i] for c, i in zip(self.controls, self.at, strict=True)}
+        # as the browser's JSON writes them: 3.0 is 3 (JavaScript has one number type)
+        chosen = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in chosen.items()}
         at.session_state[self.key] = {"at": self.at, "chosen": chosen, "seq": self.seq,
-                                      "have": self.deck_id, "keys": sorted(self.decks),
                                       "explored": self.explored}
         return at.run()
 

@@ -130,3 +130,17 @@ def test_the_app_publishes_after_the_page_run():
     assert in_url(at, "present") == ["0"]
     ok(at.toggle(key="present").set_value(True).run())
     assert in_url(at, "present") == ["1"]
+
+
+def test_a_sentence_typed_just_before_a_page_switch_is_kept():
+    """Typed, Ctrl+Enter, and a page clicked before the busy server ran either: Streamlit merges
+    the two requests into one run that both switches page and carries the new sentence (seen in
+    bench_classroom). The sentence is the user's, not a remounted box's start value."""
+    at = AppTest.from_file(str(ROOT / "pages" / "head.py"), default_timeout=120).run()
+    typed = "The horse saw the farmer because the horse was waiting"
+    at.text_area(key="s").input(typed)
+    at.switch_page("overview.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_area(key="s").value == typed and at.query_params["s"] in (typed, [typed])
+    at.switch_page("head.py").run()  # a plain switch back: the remounted box keeps it
+    assert at.text_area(key="s").value == typed

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.switch_frame import SwitchFrame
+from ui import switch
 from ui.frame import CUSTOM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,21 +68,27 @@ def test_head_page_new_sentence_changes_tokens_and_head_changes_data():
 
 
 def test_head_deck_comes_layer_first_then_the_rest_once():
-    """A new sentence sends the layer on screen with the figure (drawn at once), the first slider
-    move brings the other layers, and then nothing is sent again until the deck changes."""
+    """A new sentence writes the figure and the layer on screen (drawn at once); the first slider
+    move writes and brings the other layers; then nothing more is fetched until the deck changes.
+    The frame never reports anything but a move."""
     at = _run("head")
     frame = SwitchFrame().render(at)
-    assert frame.layers == {0} and frame.payloads == 1
+    folder = switch.deck_files().folder(frame.deck_id)
+    assert sorted(p.name for p in folder.iterdir()) == ["c0.bin", "figure.json"]
+    assert frame.layers == {0} and frame.fetches == 2
     at.selectbox(key="query").set_value(2).run()  # a run nobody moved a slider for: nothing more
-    assert frame.render(at).payloads == 1
-    frame.move(at, layer=0, head=3)  # drawn from the frame's layer; the move asks for the rest
-    assert frame.layers == set(range(6)) and frame.payloads == 2
-    frame.move(at, layer=4, head=7)  # a layer the browser now holds: drawn there, nothing sent
-    assert frame.payloads == 2 and frame.view()["layout"]["title"]["text"].startswith("minilm · L4H7")
+    assert frame.render(at).fetches == 2 and len(list(folder.iterdir())) == 2
+    frame.move(at, layer=0, head=3)  # drawn from the frame's layer; the move brings the rest
+    assert "all.bin" in {p.name for p in folder.iterdir()}
+    assert frame.layers == set(range(6)) and frame.fetches == 3
+    frame.move(at, layer=4, head=7)  # a layer the browser now holds: drawn there, nothing fetched
+    assert frame.fetches == 3 and frame.view()["layout"]["title"]["text"].startswith("minilm · L4H7")
     at.selectbox(key="query").set_value(3).run()  # a run the component did not start
-    assert frame.render(at).payloads == 2
+    assert frame.render(at).fetches == 3
     at.selectbox(key="wscale").set_value("log").run()  # a new deck: other numbers on screen
-    assert frame.render(at).payloads == 3 and frame.layers == {4}
+    assert frame.render(at).fetches == 5 and frame.layers == {4}
+    written = switch.deck_files().folder(frame.deck_id).iterdir()
+    assert sorted(p.name for p in written) == ["c4.bin", "figure.json"]
     assert frame.view()["data"][1]["zmax"] == 0.0  # log10 of the weight, up to 1
 
 
@@ -183,3 +190,13 @@ def test_head_page_pools_a_long_text_and_says_how():
     captions = " ".join(c.value for c in at.caption)
     assert f"{n_tokens} tokens, pooled 2×2 for display" in captions
     assert "every row still sums to 1" in captions
+
+
+def test_a_temperature_moved_in_the_browser_keeps_its_url_spelling():
+    """The browser's JSON writes T = 3.0 as 3; the URL keeps the slider's own value, 3.0, so a
+    bookmark reopens it (a "3" would be refused as not one of the temperatures)."""
+    at = _run("head")
+    frame = SwitchFrame("temperature_switch").render(at)
+    frame.move(at, T=3.0)
+    assert not at.exception and at.query_params["T"] in ("3.0", ["3.0"])
+    assert frame.chosen(at) == {"T": 3.0}

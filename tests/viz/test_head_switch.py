@@ -13,7 +13,7 @@ import torch
 from core import Transformer, TransformerConfig, capture
 from viz.attention import head_data, head_view, temperature_values, temperature_whatif
 from viz.head_switch import captured_layers, deck_nbytes, pack_heads
-from viz.switch import apply, pack, unpack
+from viz.switch import Deck, apply, pack, unpack
 
 
 def _cap(arch="encoder", n=7, layers=2, heads=3, mask=None, **extra):
@@ -118,3 +118,15 @@ def test_a_deck_is_named_by_what_its_capture_shows_never_by_object_id():
     other = _cap(n=6)
     assert identity(first) == identity(again) and identity(first) != identity(other)
     assert first is not again and not isinstance(identity(first), int)
+
+
+def test_a_deck_file_reads_back_exactly_and_its_floats_start_aligned():
+    cap = _cap("decoder")
+    deck = pack_heads(cap, "decoder", "self_attn", layers=[1])
+    data = deck.to_bytes()
+    (n,) = np.frombuffer(data[:4], dtype="<u4")
+    start = len(data) - deck.nbytes
+    assert start % 4 == 0 and start >= 4 + n  # JavaScript's Float32Array needs a 4-byte offset
+    back = Deck.from_bytes(data)
+    assert back.index == deck.index and back.buffer == deck.buffer
+    np.testing.assert_array_equal(unpack(back, "1,2").traces[3]["z"], unpack(deck, "1,2").traces[3]["z"])
