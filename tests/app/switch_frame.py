@@ -6,6 +6,7 @@ rerun. Nothing else is ever reported."""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import plotly.graph_objects as go
@@ -27,7 +28,7 @@ class SwitchFrame:
         self.at: list[int] = []
         self.controls: list[dict] = []
         self.seq = 0
-        self.fetches = 0  # deck files fetched (figure.json, chunks, all.bin)
+        self.fetches = 0  # deck files fetched (figure.json.gz, chunks, all.bin.gz)
         self.explored: str | None = None  # the deck whose sliders were moved
 
     def args(self, at: AppTest) -> dict:
@@ -42,10 +43,10 @@ class SwitchFrame:
         return {c["name"]: c["values"][i] for c, i in zip(a["controls"], a["at"], strict=True)}
 
     def _fetch(self, base: str, name: str) -> None:
-        data = (switch.deck_files().root.parent / base / name).read_bytes()
+        data = gzip.decompress((switch.deck_files().root.parent / base / name).read_bytes())
         self.fetches += 1
         self.loaded.add(name)
-        if name == "figure.json":
+        if name == "figure.json.gz":
             self.figure = json.loads(data)
         else:
             deck = Deck.from_bytes(data)
@@ -59,15 +60,15 @@ class SwitchFrame:
         if a["seq"] >= self.seq:
             self.seq, self.at = a["seq"], list(a["at"])
         ready = set(a["ready"])
-        chunk_of = {key: f"c{i}.bin" for i, keys in enumerate(a["chunks"]) for key in keys}
-        if self.figure is None and "figure.json" in ready:
-            self._fetch(a["base"], "figure.json")
+        chunk_of = {key: f"c{i}.bin.gz" for i, keys in enumerate(a["chunks"]) for key in keys}
+        if self.figure is None and "figure.json.gz" in ready:
+            self._fetch(a["base"], "figure.json.gz")
         if self.entry not in self.decks:
-            name = chunk_of[self.entry] if chunk_of[self.entry] in ready else "all.bin"
+            name = chunk_of[self.entry] if chunk_of[self.entry] in ready else "all.bin.gz"
             if name in ready and name not in self.loaded:
                 self._fetch(a["base"], name)
-        if self.explored == self.deck_id and "all.bin" in ready and "all.bin" not in self.loaded:
-            self._fetch(a["base"], "all.bin")
+        if self.explored == self.deck_id and "all.bin.gz" in ready and "all.bin.gz" not in self.loaded:
+            self._fetch(a["base"], "all.bin.gz")
         return self
 
     @property

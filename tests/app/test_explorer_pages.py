@@ -74,12 +74,12 @@ def test_head_deck_comes_layer_first_then_the_rest_once():
     at = _run("head")
     frame = SwitchFrame().render(at)
     folder = switch.deck_files().folder(frame.deck_id)
-    assert sorted(p.name for p in folder.iterdir()) == ["c0.bin", "figure.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["c0.bin.gz", "figure.json.gz"]
     assert frame.layers == {0} and frame.fetches == 2
     at.selectbox(key="query").set_value(2).run()  # a run nobody moved a slider for: nothing more
     assert frame.render(at).fetches == 2 and len(list(folder.iterdir())) == 2
     frame.move(at, layer=0, head=3)  # drawn from the frame's layer; the move brings the rest
-    assert "all.bin" in {p.name for p in folder.iterdir()}
+    assert "all.bin.gz" in {p.name for p in folder.iterdir()}
     assert frame.layers == set(range(6)) and frame.fetches == 3
     frame.move(at, layer=4, head=7)  # a layer the browser now holds: drawn there, nothing fetched
     assert frame.fetches == 3 and frame.view()["layout"]["title"]["text"].startswith("minilm · L4H7")
@@ -88,7 +88,7 @@ def test_head_deck_comes_layer_first_then_the_rest_once():
     at.selectbox(key="wscale").set_value("log").run()  # a new deck: other numbers on screen
     assert frame.render(at).fetches == 5 and frame.layers == {4}
     written = switch.deck_files().folder(frame.deck_id).iterdir()
-    assert sorted(p.name for p in written) == ["c4.bin", "figure.json"]
+    assert sorted(p.name for p in written) == ["c4.bin.gz", "figure.json.gz"]
     assert frame.view()["data"][1]["zmax"] == 0.0  # log10 of the weight, up to 1
 
 
