@@ -183,22 +183,13 @@ def frame_slider_step(frame, name: str, step: int):
     return act
 
 
-def select(page, label: str, option: str):
-    """Open a Streamlit selectbox by its label and click an option."""
-    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label)
-    for attempt in range(4):  # a rerun that redraws the box can close a list opened meanwhile
-        settle(page)
-        box.click()
-        try:
-            page.locator("[role='option']").filter(has_text=option).first.wait_for(timeout=10_000)
-            break
-        except Exception:  # noqa: BLE001 (playwright's TimeoutError)
-            if attempt == 3:
-                raise
-            page.keyboard.press("Escape")
+def choose(page, label: str, option: str):
+    """Click an option of a Streamlit segmented control found by its label."""
+    group = page.locator("[data-testid='stButtonGroup']").filter(has_text=label).first
+    button = group.get_by_role("button", name=option, exact=True)
 
     def act():
-        page.locator("[role='option']").filter(has_text=option).first.click()
+        button.click()
     return act
 
 
@@ -272,11 +263,11 @@ def main() -> None:
                 else:
                     times = []
                     for step in range(2 * n):
-                        times.append(timed(page, select(page, "Colour scale",
+                        times.append(timed(page, choose(page, "Colour scale",
                                                         "per head" if step % 2 == 0 else "absolute")))
                     row("All heads: colour scale -> overview drawn", times, 0.25, baselines)
                     stats = ("max weight", "entropy")
-                    times = [timed(page, select(page, "Statistic", stats[i % 2]), 1) for i in range(2 * n)]
+                    times = [timed(page, choose(page, "Statistic", stats[i % 2]), 1) for i in range(2 * n)]
                     row("All heads: statistic -> statistics drawn", times, 0.25, baselines)
                 shift = 10 if where == "head" else 40  # new sentences: every one is a new capture
                 frame = switch_frame(page) if where == "head" else None

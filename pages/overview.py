@@ -21,9 +21,9 @@ def overview_section(stack: str, block: str) -> None:
     """A colour-scale change reruns only this fragment: the overview is redrawn, nothing else
     (no sidebar, no statistics figures); the capture and the statistics are cache hits."""
     cap = require_capture(f, names=("*.weights",))  # capture by need: the overview draws only weights
-    contrast = state.selectbox("Colour scale", ["absolute", "per head"], "contrast", default="absolute",
-                               container=st.columns(3)[0], help="per head: each tile scaled to its own "
-                               "maximum, so diffuse heads show their pattern too")
+    contrast = state.segmented("Colour scale", ["absolute", "per head"], "contrast", default="absolute",
+                               help="per head: each tile scaled to its own maximum, so diffuse heads "
+                               "show their pattern too")
     stats = head_stats(f.model_name, f.sentence, stack, block)
     fig = overview(cap, stack, block, contrast=contrast, stats=stats)
     open_clicked_head(clicked(show_figure(fig, "overview", capture=cap, on_select="rerun"), "overview"))
@@ -34,8 +34,8 @@ def overview_section(stack: str, block: str) -> None:
 def statistics_section(stack: str, block: str) -> None:
     """A statistic change reruns only this fragment: the statistics figure and the ranking."""
     st.subheader("Per-head statistics")
-    stat = state.selectbox("Statistic", list(HEAD_STATS), "stat", default="entropy",
-                           container=st.columns(3)[0], format_func=lambda s: STAT_TITLES[s])
+    stat = state.segmented("Statistic", list(HEAD_STATS), "stat", default="entropy",
+                           format_func=lambda s: STAT_TITLES[s])
     stats = head_stats(f.model_name, f.sentence, stack, block)
     st.caption(f"**{STAT_TITLES[stat]}**: {HEAD_STATS[stat]}. Click a cell or a bar to open that head.")
     left, right = st.columns([3, 2])

@@ -251,12 +251,22 @@ def option(key: str, options: Sequence, default: Any, container=None) -> Any:
 
 def _one_of(widget: Callable, label: str, options: Sequence, key: str, default: Any, container,
             kwargs: dict) -> Any:
-    """A one-option widget (selectbox, select_slider) mirrored in the URL as `key`."""
+    """A one-option widget (selectbox, select_slider, segmented control) mirrored in the URL as `key`."""
     options = list(options)
     default = options[0] if default is None or default not in options else default
     _prepare(key, default, lambda v: v in options, _option(options),
              f"is not one of the choices ({_choices(options)})", container)
     return _drawn(key, widget(label, options, key=key, **kwargs))
+
+
+def segmented(label: str, options: Sequence, key: str, default: Any = None, container=None,
+              **kwargs) -> Any:
+    """st.segmented_control (one option, always one) mirrored in the URL as `key`: for a few
+    options a click picks one at once, where a selectbox needs two clicks and closes its list
+    before it sends the change (~0.1 s)."""
+    container = container or st
+    return _one_of(container.segmented_control, label, options, key, default, container,
+                   {"required": True, **kwargs})
 
 
 def selectbox(label: str, options: Sequence, key: str, default: Any = None, container=None,

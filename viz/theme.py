@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -191,6 +192,24 @@ def _present_legend(layout: dict, data: list[dict], size: int) -> tuple[int, int
 AXIS_ROOM = 90  # bottom-margin pixels for tick labels and an axis title above a legend pinned below
 
 
+PRESENT_GRID_COLUMNS = 8  # most cells a row of printed values keeps on a projector
+
+
+def _crowded_grid(trace: dict) -> bool:
+    """A scatter that prints a value in each cell of a grid (whole-number x and y, as in a
+    layers × heads table) with more than PRESENT_GRID_COLUMNS columns: at PRESENT_CELL px the
+    values run into each other (12 heads of MiniLM in a half-width column). Hover keeps them."""
+    try:
+        xs, ys = np.asarray(trace.get("x"), dtype=float), np.asarray(trace.get("y"), dtype=float)
+    except (TypeError, ValueError):  # category names, dates: not a grid of numbers
+        return False
+    if xs.ndim != 1 or xs.shape != ys.shape or not xs.size:
+        return False
+    whole = bool(np.isfinite(xs).all() and np.isfinite(ys).all() and (xs == np.round(xs)).all()
+                 and (ys == np.round(ys)).all())
+    return whole and len(np.unique(xs)) > PRESENT_GRID_COLUMNS
+
+
 def _present_text_sizes(data: list[dict]) -> None:
     """Printed values (cell numbers, row sums, table cells, values on bars) at least PRESENT_CELL px."""
     def grow(node: dict, path: str) -> int:
@@ -202,6 +221,9 @@ def _present_text_sizes(data: list[dict]) -> None:
     for trace in data:
         kind = trace.get("type")
         if kind == "scatter" and trace.get("mode") and "text" in trace["mode"]:
+            if _crowded_grid(trace):  # values printed in cells: at projector size they would overlap
+                trace["mode"] = trace["mode"].replace("+text", "").replace("text+", "")
+                continue
             grow(trace, "textfont.size")
         elif kind == "heatmap" and trace.get("texttemplate"):
             grow(trace, "textfont.size")

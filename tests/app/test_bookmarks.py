@@ -23,7 +23,7 @@ CHANGES = {
     "head": [("selectbox", "model", "minilm-scratch"), ("text_area", "s", "Cats chase the mice"),
              ("browser", "layer", 2), ("browser", "head", 5), ("selectbox", "query", 2),
              ("temperature", "T", 2.5), ("toggle", "present", True)],
-    "overview": [("selectbox", "contrast", "per head"), ("selectbox", "stat", "max_weight")],
+    "overview": [("segmented_control", "contrast", "per head"), ("segmented_control", "stat", "max_weight")],
     "lines": [("slider", "layer", 3), ("selectbox", "direction", "to"), ("selectbox", "token", 4)],
     "compare": [("text_input", "s2", "The cat ate the mouse"), ("text_area", "s", "The mouse ate the cat"),
                 ("slider", "layer", 1), ("slider", "head", 3)],

@@ -58,3 +58,20 @@ def test_printed_values_are_at_least_16_px():
     out = presentation(go.Figure([heat, table]))
     assert out.data[0].textfont.size >= 16
     assert out.data[1].cells.font.size >= 16 and out.data[1].header.font.size >= 16
+
+
+def test_values_printed_in_a_wide_grid_give_way_on_a_projector_but_labels_stay():
+    """MiniLM's 6 × 12 statistics table printed '2.12.06' run together at projector size: past
+    eight columns a grid's printed values are left to the hover; a few columns, or text at points
+    that are not a grid (words on a PCA map), keep their text."""
+    import numpy as np
+
+    from viz.attention_overview import head_stats_figure
+    stats = {"entropy": np.linspace(0.1, 2.0, 72).reshape(6, 12)}
+    wide = presentation(head_stats_figure(stats, "entropy"))
+    assert wide.data[0].mode == "markers" and wide.data[0].hovertext  # values still on hover
+    narrow = presentation(head_stats_figure({"entropy": np.linspace(0.1, 2.0, 24).reshape(6, 4)}, "entropy"))
+    assert narrow.data[0].mode == "markers+text" and narrow.data[0].textfont.size >= 16
+    words = go.Scatter(x=np.linspace(-1, 1, 12), y=np.linspace(0, 2, 12), mode="markers+text",
+                       text=[f"w{i}" for i in range(12)])
+    assert presentation(go.Figure(words)).data[0].mode == "markers+text"
