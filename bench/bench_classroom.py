@@ -6,8 +6,11 @@ Every session types --rounds sentences of its own on "One head" and, after each,
 "All heads" and back through the sidebar menu. A redraw is the time from Ctrl+Enter (or the
 menu click) until the chart shows the new sentence (or the clicked page has run and drawn its chart,
 One head's showing the sentence).
-Prints p50 / p95 redraw seconds, errors, and the server's resident memory (peak, from
-/proc/<pid>/status), and the ratio of each N's p95 to the single-session p95 of the same run.
+Prints p50 / p95 redraw seconds, errors, the server's resident memory (peak, from
+/proc/<pid>/status), the ratio of each N's p95 to the single-session p95 of the same run, and the
+server's CPU time per redraw and its share of the machine's cores: the browsers run on the same
+cores, so a low share says the waiting is the browsers', which a real class runs on its own
+machines.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/bench_classroom.py --sessions 1 6 --rounds 4
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -60,6 +64,16 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (/proc/<pid>/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return float("nan")
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -125,11 +139,14 @@ def main() -> None:
         threading.Thread(target=sample, daemon=True).start()
         asyncio.run(classroom(base, 1, 0))  # warm: MiniLM loaded, the default sentence cached
         print(f"{'sessions':>8} {'redraws':>7} {'type p50':>9} {'type p95':>9} {'switch p50':>10} "
-              f"{'switch p95':>10} {'p95 ratio':>9} {'errors':>6} {'server RSS peak MB':>18}")
+              f"{'switch p95':>10} {'p95 ratio':>9} {'errors':>6} {'server RSS peak MB':>18} "
+              f"{'server CPU s/redraw':>19} {'server CPU share':>16}")
         single = None
         for n in args.sessions:
             peak[0] = rss_mb(server.pid)
+            cpu, wall = cpu_seconds(server.pid), time.perf_counter()
             times, errors = asyncio.run(classroom(base, n, args.rounds))
+            cpu, wall = cpu_seconds(server.pid) - cpu, time.perf_counter() - wall
             every = times["type"] + times["switch"]
             p95 = percentile(every, 0.95)
             single = single or p95
@@ -137,7 +154,8 @@ def main() -> None:
                   f"{percentile(times['type'], 0.95):>9.2f} "
                   f"{statistics.median(times['switch'] or [float('nan')]):>10.2f} "
                   f"{percentile(times['switch'], 0.95):>10.2f} {p95 / single:>9.2f} {len(errors):>6} "
-                  f"{peak[0]:>18.0f}", flush=True)
+                  f"{peak[0]:>18.0f} {cpu / max(1, len(every)):>19.3f} "
+                  f"{cpu / (wall * (os.cpu_count() or 1)):>16.0%}", flush=True)
             for e in errors:
                 print("   ", e)
     finally:

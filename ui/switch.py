@@ -23,6 +23,7 @@ import hashlib
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ import streamlit.components.v1 as components
 
 from core.hf.sources import cache_root
 from ui import state
-from ui.deck_files import DeckFiles
+from ui.deck_files import ORPHAN_SECONDS, DeckFiles
 from viz.switch import Deck
 from viz.theme import model_title, present_text
 
@@ -79,7 +80,18 @@ def _web_folder() -> Path:
             tmp.rename(folder)
         except OSError:  # another process made it first
             shutil.rmtree(tmp, ignore_errors=True)
+        _sweep_old_versions(folder)
     return folder
+
+
+def _sweep_old_versions(current: Path) -> None:
+    """Remove the folders of earlier versions of the component (and their decks) that no process
+    has written to for a day."""
+    cutoff = time.time() - ORPHAN_SECONDS
+    for old in current.parent.glob("switch-*"):
+        newest = max((p.stat().st_mtime for p in (old, old / "decks") if p.exists()), default=0.0)
+        if old != current and old.is_dir() and newest < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 @functools.cache

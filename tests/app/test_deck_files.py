@@ -48,3 +48,17 @@ def test_folders_left_by_an_ended_process_are_swept_after_a_day(tmp_path):
     os.utime(old, (day_ago, day_ago))
     DeckFiles(tmp_path, budget=1000).sweep_orphans()
     assert [p.name for p in tmp_path.iterdir()] == ["new1"]
+
+
+def test_an_earlier_version_of_the_component_is_swept_with_its_decks(tmp_path, monkeypatch):
+    from ui import switch
+
+    monkeypatch.setenv("ATTENTION_LAB_CACHE", str(tmp_path))
+    old = tmp_path / "web" / "switch-000000000000"
+    (old / "decks" / "abc1").mkdir(parents=True)
+    day_ago = time.time() - ORPHAN_SECONDS - 10
+    for p in (old, old / "decks"):
+        os.utime(p, (day_ago, day_ago))
+    folder = switch._web_folder()
+    assert folder.is_dir() and (folder / "plotly.min.js.gz").stat().st_size > 1_000_000
+    assert not old.exists()
