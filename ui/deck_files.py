@@ -18,7 +18,7 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 ORPHAN_SECONDS = 24 * 3600
@@ -88,14 +88,21 @@ class DeckFiles:
 
     def sweep_orphans(self) -> None:
         """Once per process: remove deck folders nobody wrote to for a day (a process that ended)."""
-        if self._swept or not self.root.is_dir():
-            self._swept = True
-            return
+        if not self._swept and self.root.is_dir():
+            remove_stale(self.root.iterdir())
         self._swept = True
-        cutoff = time.time() - ORPHAN_SECONDS
-        for folder in self.root.iterdir():
-            try:
-                if folder.is_dir() and folder.stat().st_mtime < cutoff:
-                    shutil.rmtree(folder, ignore_errors=True)
-            except OSError:
-                pass
+
+
+def remove_stale(folders: Iterable[Path], keep: Path | None = None) -> None:
+    """Remove the folders (but `keep`) in which nothing was written for ORPHAN_SECONDS: neither
+    the folder itself nor anything directly inside it changed."""
+    cutoff = time.time() - ORPHAN_SECONDS
+    for folder in folders:
+        try:
+            if folder == keep or not folder.is_dir():
+                continue
+            newest = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
+        except OSError:
+            continue
+        if newest < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)

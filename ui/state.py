@@ -162,10 +162,10 @@ def _prepare(key: str, default: Any, valid: Callable[[Any], bool], parse: Callab
     page_changed = st.session_state.get(_PAGE_CHANGED) and not _fragment_rerun()
     typed = remounted and key in st.session_state and st.session_state[key] not in remounted \
         and valid(st.session_state[key])
-    if key not in st.session_state or not valid(st.session_state[key]) or (page_changed and not typed):
+    if key not in st.session_state or not valid(st.session_state[key]):
         st.session_state[key] = st.session_state[keep]
-    elif page_changed:  # assigned all the same: a page's widget takes only an assigned value
-        st.session_state[key] = st.session_state[key]
+    elif page_changed:  # a remounted widget takes only an assigned value: the typed one or the canonical
+        st.session_state[key] = st.session_state[key] if typed else st.session_state[keep]
     st.session_state.setdefault(_MIRRORED, set()).add(key)
 
 

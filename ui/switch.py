@@ -23,7 +23,6 @@ import hashlib
 import os
 import secrets
 import shutil
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ import streamlit.components.v1 as components
 
 from core.hf.sources import cache_root
 from ui import state
-from ui.deck_files import ORPHAN_SECONDS, DeckFiles
+from ui.deck_files import DeckFiles, remove_stale
 from viz.switch import Deck
 from viz.theme import model_title, present_text
 
@@ -80,18 +79,8 @@ def _web_folder() -> Path:
             tmp.rename(folder)
         except OSError:  # another process made it first
             shutil.rmtree(tmp, ignore_errors=True)
-        _sweep_old_versions(folder)
+        remove_stale(folder.parent.glob("switch-*"), keep=folder)  # earlier versions, unused for a day
     return folder
-
-
-def _sweep_old_versions(current: Path) -> None:
-    """Remove the folders of earlier versions of the component (and their decks) that no process
-    has written to for a day."""
-    cutoff = time.time() - ORPHAN_SECONDS
-    for old in current.parent.glob("switch-*"):
-        newest = max((p.stat().st_mtime for p in (old, old / "decks") if p.exists()), default=0.0)
-        if old != current and old.is_dir() and newest < cutoff:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 @functools.cache
@@ -109,18 +98,16 @@ def deck_files() -> DeckFiles:
 
 def reported(key: str) -> dict | None:
     """{control name: value} the user picked in component `key` since the last run, or None. The
-    values are the controls' own (picked by index: JSON would turn a temperature 1.0 into 1)."""
+    frame reports indices; the values are the controls' own, as the last run drew them (a value
+    through the browser's JSON would come back changed: a temperature 3.0 as 3)."""
     value = st.session_state.get(key) or {}
     seq = int(value.get("seq", 0) or 0)
     if seq <= st.session_state.get(f"_{key}_applied", 0):
         return None
     st.session_state[f"_{key}_applied"] = seq
-    chosen = dict(value.get("chosen") or {})
-    for (name, values), i in zip(st.session_state.get(f"_{key}_controls", []), value.get("at") or [],
-                                 strict=False):
-        if isinstance(i, int) and 0 <= i < len(values):
-            chosen[name] = values[i]
-    return chosen
+    drawn = st.session_state.get(f"_{key}_controls", [])
+    return {name: values[i] for (name, values), i in zip(drawn, value.get("at") or [], strict=False)
+            if isinstance(i, int) and 0 <= i < len(values)}
 
 
 def follow(key: str) -> None:

@@ -82,10 +82,7 @@ class SwitchFrame:
 
     def report(self, at: AppTest) -> AppTest:
         self.seq += 1
-        chosen = {c["name"]: c["values"][i] for c, i in zip(self.controls, self.at, strict=True)}
-        # as the browser's JSON writes them: 3.0 is 3 (JavaScript has one number type)
-        chosen = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in chosen.items()}
-        at.session_state[self.key] = {"at": self.at, "chosen": chosen, "seq": self.seq,
+        at.session_state[self.key] = {"at": self.at, "seq": self.seq,
                                       "explored": self.explored}
         return at.run()
 

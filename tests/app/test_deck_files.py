@@ -45,7 +45,8 @@ def test_folders_left_by_an_ended_process_are_swept_after_a_day(tmp_path):
         folder.mkdir()
         (folder / "c0.bin").write_bytes(b"x")
     day_ago = time.time() - ORPHAN_SECONDS - 10
-    os.utime(old, (day_ago, day_ago))
+    for path in (old / "c0.bin", old):  # written a day ago
+        os.utime(path, (day_ago, day_ago))
     DeckFiles(tmp_path, budget=1000).sweep_orphans()
     assert [p.name for p in tmp_path.iterdir()] == ["new1"]
 
