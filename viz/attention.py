@@ -391,8 +391,9 @@ def query_breakdown(data: HeadData | Capture, query: int, layer: int = 0, head: 
     allowed = d.mask[query]
     scores, weights = d.scores[query], d.weights[query]
     rows = 3 if d.v is not None else 2
-    titles = ["scores (before softmax)", "weights = softmax(scores): sum 1",
-              "contribution ‖α·v‖ of each key to the vector"][:rows]
+    # at most PRESENT_LINE characters: the projector theme would wrap them into the panel above
+    titles = ["scores (before softmax)", "weights = softmax(scores): Σ 1",
+              "‖α·v‖: each key's contribution"][:rows]
     layout = grid.column_layout(rows, 0.09, titles, shared_x=True)
     labels = [token_label(t) for t in d.k_tokens]
     score_colors = ["#b2182b" if s >= 0 else "#2166ac" for s in scores]
