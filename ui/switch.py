@@ -65,9 +65,10 @@ def gz(data: bytes, level: int) -> bytes:
 def _web_folder() -> Path:
     """A folder Streamlit serves the component from: our page and plotly.js (the plotly.min.js
     of the installed plotly package, so the figure JSON and the drawing library match; gzipped
-    once here, see `gz`), made once per version of both, offline."""
+    once here, see `gz`), made once per version of both, offline. The page is written with
+    plotly's version, which keys the copy of plotly.js's text its frames share (switch.html)."""
     js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    html = _HTML.read_bytes()
+    html = _HTML.read_bytes().replace(b"__PLOTLY_VERSION__", plotly.__version__.encode())
     digest = hashlib.sha256(html + plotly.__version__.encode()).hexdigest()[:12]
     folder = cache_root() / "web" / f"switch-{digest}"
     if not (folder / "index.html").exists():

@@ -63,3 +63,16 @@ def test_an_earlier_version_of_the_component_is_swept_with_its_decks(tmp_path, m
     folder = switch._web_folder()
     assert folder.is_dir() and (folder / "plotly.min.js.gz").stat().st_size > 1_000_000
     assert not old.exists()
+
+
+def test_the_served_page_names_the_plotly_version_it_shares_with_later_frames(tmp_path, monkeypatch):
+    """The frame keeps plotly.js's text with the page, keyed by this version: a page that outlived
+    a server restart with a newer plotly must not run the old text."""
+    import plotly
+
+    from ui import switch
+
+    monkeypatch.setenv("ATTENTION_LAB_CACHE", str(tmp_path))
+    page = (switch._web_folder() / "index.html").read_text()
+    assert f'PLOTLY_VERSION = "{plotly.__version__}"' in page
+    assert "__PLOTLY_VERSION__" not in page

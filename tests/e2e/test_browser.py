@@ -101,9 +101,14 @@ def test_png_export_downloads_a_valid_png(app_url, page, settle):
 
 
 def test_switching_pages_keeps_the_model_sentence_and_url(app_url, page, settle):
+    """... and the figure frames of a page shown again draw without fetching plotly.js: the first
+    frame of the tab leaves its text with the page (ui/web/switch.html)."""
+    plotly_fetches = []
+    page.on("request", lambda r: "plotly.min.js" in r.url and plotly_fetches.append(r.url))
     page.goto(f"{app_url}/overview?s=Birds+sing+at+dawn")
     settle(page)
     for label, path in (("One head", "/head"), ("All heads", "/overview"), ("One head", "/head")):
+        fetched = len(plotly_fetches)
         page.locator("[data-testid='stSidebar']").get_by_role("link", name=label).first.click()
         page.wait_for_url(re.compile(f".*{path}.*"), timeout=30_000)
         settle(page)
@@ -112,6 +117,9 @@ def test_switching_pages_keeps_the_model_sentence_and_url(app_url, page, settle)
         assert box.input_value() == "Birds sing at dawn", label
         assert "dawn" in page.url
     assert "birds" in charts(page)[0]["ticktext"]
+    assert len(page.locator("iframe[src*='/component/']").all()) == 2
+    assert 1 <= fetched <= 2  # the first visit: each of its two frames may race to fetch it
+    assert len(plotly_fetches) == fetched  # the second visit: none
 
 
 def test_the_head_sliders_switch_in_the_browser_and_keep_their_value(app_url, page, settle):
