@@ -159,15 +159,9 @@ FINISHED: list[float] = []  # perf_counter times at which the server said a scri
 
 def listen_for_runs(page) -> None:
     """Note every "script finished" message the server sends this page (its websocket)."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit_client import listen
 
-    def received(payload) -> None:
-        if isinstance(payload, bytes):
-            msg = ForwardMsg()
-            msg.ParseFromString(payload)
-            if msg.WhichOneof("type") == "script_finished":
-                FINISHED.append(time.perf_counter())
-    page.on("websocket", lambda ws: ws.on("framereceived", received))
+    listen(page, "framereceived", "script_finished", lambda payload: FINISHED.append(time.perf_counter()))
 
 
 def full_rerun_time(page) -> float:

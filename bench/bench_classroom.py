@@ -119,6 +119,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
 
 
+def typing_speed(who: int, cps: float) -> float:
+    """Characters a second student `who` types at: their own steady speed, 0.6x to 1.4x `cps`."""
+    return cps * random.Random(who).uniform(0.6, 1.4)
+
+
 def sentence(who: int, r: int, rounds: int) -> tuple[str, str]:
     """(the marker word, the sentence) student `who` types in round `r`."""
     marker = NOUNS[(who * rounds + r) % len(NOUNS)]
@@ -130,7 +135,7 @@ async def student(browser, base: str, who: int, rounds: int, pace: tuple[float, 
     """One student in Chromium: `rounds` sentences typed at `pace` = (characters a second, 0:
     pasted at once; seconds spent looking at each page)."""
     cps, look = pace
-    speed = cps * random.Random(who).uniform(0.6, 1.4)
+    speed = typing_speed(who, cps)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     page.set_default_timeout(180_000)  # a busy shared machine: generous, errors are counted
@@ -171,7 +176,7 @@ async def protocol_student(recorded, base: str, who: int, rounds: int, pace: tup
     from streamlit_client import Session
 
     cps, look = pace
-    speed = cps * random.Random(who).uniform(0.6, 1.4)
+    speed = typing_speed(who, cps)
 
     def check(reply, word: str, what: str) -> None:
         shown = reply.page_query.get("s", [""])[0]

@@ -48,24 +48,28 @@ class Reply:
         return urllib.parse.parse_qs(self.query, keep_blank_values=True)
 
 
+def listen(page, direction: str, kind: str, note) -> None:
+    """Call `note(payload)` for every message of type `kind` on `page`'s websocket: `direction`
+    "framesent" (BackMsg, browser to server) or "framereceived" (ForwardMsg)."""
+    proto = BackMsg if direction == "framesent" else ForwardMsg
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, bytes):
+            msg = proto()
+            msg.ParseFromString(payload)
+            if msg.WhichOneof("type") == kind:
+                note(payload)
+    page.on("websocket", lambda ws: ws.on(direction, on_frame))
+
+
 async def record(browser, base: str, sentence: str, pages: dict[str, str], shows: str,
                  drawn: str) -> Recorded:
     """Drive one Chromium session (`pages`: {menu title: url path}); `shows` and `drawn` are the
     page functions the classroom bench waits on (bench_classroom.SHOWS, DRAWN)."""
     sent: list[bytes] = []
-
-    def on_socket(ws) -> None:
-        def on_frame(payload) -> None:
-            if isinstance(payload, bytes):
-                msg = BackMsg()
-                msg.ParseFromString(payload)
-                if msg.WhichOneof("type") == "rerun_script":
-                    sent.append(payload)
-        ws.on("framesent", on_frame)
-
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
-    page.on("websocket", on_socket)
+    listen(page, "framesent", "rerun_script", sent.append)
     try:
         await page.goto(f"{base}/head")
         await page.wait_for_function(shows, arg="hungry", timeout=180_000)
